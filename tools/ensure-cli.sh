@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the Terraform and OpenTofu CLIs the acceptance tests run against and
+# caches them outside the clone, so only the first run pays for the build.
+#
+#   tools/ensure-cli.sh terraform   -> prints the path of Terraform 1.5.7
+#   tools/ensure-cli.sh tofu        -> prints the path of OpenTofu (tools/tofu/go.mod)
+#
+# There is no release download here, only the Go module proxy, so both are
+# built from source. The cache directory is $PGTLS_CACHE, default
+# ${XDG_CACHE_HOME:-$HOME/.cache}/pgtls.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${PGTLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgtls}
+terraform_version=1.5.7
+tofu_version=$(awk '$1 == "require" && $2 == "github.com/opentofu/opentofu" {print $3}' "$root/tools/tofu/go.mod")
+tofu_version=${tofu_version#v}
+
+mkdir -p "$cache/bin"
+
+build_terraform() {
+  local out="$cache/bin/terraform-$terraform_version"
+  if [ ! -x "$out" ]; then
+    echo "building Terraform $terraform_version into $out (first run only, ~5 min)" >&2
+    local tmp
+    tmp=$(mktemp -d)
+    # Terraform's module is built outside any module context so our go.mod
+    # does not interfere; GOFLAGS from the caller are kept.
+    (cd "$tmp" && GOBIN="$tmp" go install "github.com/hashicorp/terraform@v$terraform_version") >&2
+    mv "$tmp/terraform" "$out.partial"
+    mv "$out.partial" "$out"
+    rm -rf "$tmp"
+  fi
+  echo "$out"
+}
+
+build_tofu() {
+  local out="$cache/bin/tofu-$tofu_version"
+  if [ ! -x "$out" ]; then
+    echo "building OpenTofu $tofu_version into $out (first run only, ~8 min)" >&2
+    (cd "$root/tools/tofu" && go build -trimpath \
+      -ldflags "-X github.com/opentofu/opentofu/version.dev=no" \
+      -o "$out.partial" github.com/opentofu/opentofu/cmd/tofu) >&2
+    mv "$out.partial" "$out"
+  fi
+  echo "$out"
+}
+
+case "${1:-}" in
+  terraform) build_terraform ;;
+  tofu) build_tofu ;;
+  all) build_terraform; build_tofu ;;
+  *) echo "usage: $0 terraform|tofu|all" >&2; exit 2 ;;
+esac
