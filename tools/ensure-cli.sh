@@ -31,6 +31,10 @@ build_terraform() {
     mv "$out.partial" "$out"
     rm -rf "$tmp"
   fi
+  # A directory holding just `terraform`, for tools that look it up in PATH
+  # (tfplugindocs) so they never try to download one.
+  mkdir -p "$cache/path"
+  ln -sfn "$out" "$cache/path/terraform"
   echo "$out"
 }
 

@@ -102,3 +102,13 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 func (p *pgtlsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{}
 }
+
+// configuredData returns the provider data handed to Configure, or the
+// defaults when the provider has not been configured yet (Terraform may
+// validate resources before configuring the provider).
+func configuredData(v any) *providerData {
+	if d, ok := v.(*providerData); ok && d != nil {
+		return d
+	}
+	return defaultProviderData(time.Now)
+}
