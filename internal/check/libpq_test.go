@@ -1,0 +1,291 @@
+package check
+
+import (
+	"crypto/x509"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
+)
+
+// The issue's acceptance test: real PostgreSQL 15 servers in several
+// configurations; for every client variant and every sslmode, Run() must
+// agree with psql (real libpq) on success/failure, on the failure category
+// (and SQLSTATE for server errors), and on success on current_user and on
+// whether the session is encrypted.
+
+const alicePassword = "alice-pw-Secret1"
+
+type clientCase struct {
+	name  string
+	req   Request            // Host/Port are filled in per server
+	paths map[SSLMode]string // optional: expected Path per mode
+	want  map[SSLMode]bool   // optional: expected success per mode (sanity: the scenario tests what it claims)
+}
+
+type serverCase struct {
+	name    string
+	cfg     testserver.PostgresConfig
+	clients []clientCase
+}
+
+// libpqCategory classifies the last attempt's error in psql's stderr.
+func libpqCategory(stderr string) (cat, sqlstate, last string) {
+	chunks := strings.Split(stderr, "connection to server at")
+	last = strings.TrimSpace(chunks[len(chunks)-1])
+	switch {
+	case strings.Contains(last, "server does not support SSL, but SSL was required"):
+		return CatSSLRefused, "", last
+	case strings.Contains(last, "root certificate file") && strings.Contains(last, "does not exist"):
+		return CatNoRootCert, "", last
+	case strings.Contains(last, "certificate verify failed"):
+		return CatCertVerify, "", last
+	case strings.Contains(last, "does not match host name"), strings.Contains(last, "could not get server's host name"):
+		return CatHostname, "", last
+	case strings.Contains(last, "no password supplied"):
+		return CatNoPassword, "", last
+	case strings.Contains(last, "FATAL:"):
+		for _, m := range []struct{ msg, code string }{
+			{"no pg_hba.conf entry", "28000"},
+			{"pg_hba.conf rejects connection", "28000"},
+			{"password authentication failed", "28P01"},
+			{"certificate authentication failed", "28000"},
+			{"connection requires a valid client certificate", "28000"},
+			{"certificate validation (clientcert=verify-full) failed", "28000"},
+		} {
+			if strings.Contains(last, m.msg) {
+				return CatServer, m.code, last
+			}
+		}
+		return CatServer, "", last
+	case strings.Contains(last, "Connection refused"):
+		return CatConnect, "", last
+	case strings.Contains(last, "timeout expired"):
+		return CatTimeout, "", last
+	case strings.Contains(last, "SSL error"), strings.Contains(last, "alert"):
+		return CatTLS, "", last
+	}
+	return CatProtocol, "", last
+}
+
+func psqlFor(t *testing.T, req Request, mode SSLMode) testserver.PsqlResult {
+	ci := map[string]string{
+		"host":            req.Host,
+		"port":            strconv.Itoa(req.Port),
+		"dbname":          "postgres",
+		"user":            req.User,
+		"sslmode":         string(mode),
+		"connect_timeout": "5",
+	}
+	if req.ServerName != "" {
+		ci["host"] = req.ServerName
+		ci["hostaddr"] = req.Host
+	}
+	if req.Password != "" {
+		ci["password"] = req.Password
+	}
+	return testserver.Psql(t, ci, testserver.ClientTLS{RootCertPEM: req.RootCertPEM, CertPEM: req.ClientCertPEM, KeyPEM: req.ClientKeyPEM, CRLPEM: req.CRLPEM},
+		"SELECT current_user || '|' || coalesce((SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()), 'none')")
+}
+
+func TestAgreesWithLibpq(t *testing.T) {
+	testserver.RequirePostgres(t)
+	ca := newCA(t, "pgtls test root")
+	other := newCA(t, "unrelated root")
+	now := time.Now()
+
+	good := ca.server(t, "localhost", []string{"localhost"}, "127.0.0.1")
+	dnsOnly := ca.server(t, "pg.example.test", []string{"localhost", "*.example.test"})
+	ipOnly := ca.server(t, "localhost", nil, "127.0.0.1")
+	cnOnly := ca.server(t, "127.0.0.1", nil)
+	cnIPWithDNS := ca.server(t, "127.0.0.1", []string{"db.example.test"})
+	expired := ca.issue(t, leafOpts{cn: "localhost", dns: []string{"localhost"}, ips: []string{"127.0.0.1"}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, notBefore: now.Add(-72 * time.Hour), notAfter: now.Add(-24 * time.Hour)})
+	noServerAuth := ca.issue(t, leafOpts{cn: "localhost", dns: []string{"localhost"}, ips: []string{"127.0.0.1"}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	alice := ca.client(t, "alice")
+	bob := ca.client(t, "bob")
+	strangerAlice := other.client(t, "alice")
+
+	pw := Request{User: "alice", Password: alicePassword}
+	withRoot := func(r Request) Request { r.RootCertPEM = ca.pem; return r }
+	withCert := func(r Request, l *leaf) Request { r.ClientCertPEM, r.ClientKeyPEM = l.certPEM, l.keyPEM; return r }
+	named := func(r Request, n string) Request { r.ServerName = n; return r }
+	sslServer := func(l *leaf, hba string) testserver.PostgresConfig {
+		return testserver.PostgresConfig{SSL: true, CertPEM: l.certPEM, KeyPEM: l.keyPEM, HBA: hba, Roles: []string{"alice", "bob"}}
+	}
+	const hostScram = "host all all 127.0.0.1/32 scram-sha-256"
+	all := func(ok bool) map[SSLMode]bool {
+		m := map[SSLMode]bool{}
+		for _, mode := range AllModes {
+			m[mode] = ok
+		}
+		return m
+	}
+	okExcept := func(fail ...SSLMode) map[SSLMode]bool {
+		m := all(true)
+		for _, f := range fail {
+			m[f] = false
+		}
+		return m
+	}
+
+	servers := []serverCase{
+		{name: "ssl-off", cfg: testserver.PostgresConfig{HBA: hostScram, Roles: []string{"alice", "bob"}}, clients: []clientCase{
+			{name: "password", req: pw, want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull),
+				paths: map[SSLMode]string{ModePrefer: PathTLSRefusedPlaintext, ModeRequire: PathTLSRefused, ModeAllow: PathPlaintext}},
+			{name: "password+root", req: withRoot(pw), want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull)},
+		}},
+		{name: "ssl-on-scram", cfg: sslServer(good, hostScram), clients: []clientCase{
+			{name: "password", req: pw, want: okExcept(ModeVerifyCA, ModeVerifyFull),
+				paths: map[SSLMode]string{ModePrefer: PathTLS, ModeAllow: PathPlaintext, ModeDisable: PathPlaintext}},
+			{name: "password+root", req: withRoot(pw), want: all(true)},
+			{name: "password+root+servername", req: named(withRoot(pw), "localhost"), want: all(true)},
+			{name: "wrong-password", req: withRoot(Request{User: "alice", Password: "nope"}), want: all(false)},
+			{name: "no-password", req: withRoot(Request{User: "alice"}), want: all(false)},
+			{name: "wrong-ca", req: Request{User: "alice", Password: alicePassword, RootCertPEM: other.pem},
+				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
+			{name: "crl-clean", req: func() Request { r := withRoot(pw); r.CRLPEM = ca.crl(t); return r }(), want: all(true)},
+			{name: "crl-revoked", req: func() Request { r := withRoot(pw); r.CRLPEM = ca.crl(t, good); return r }(),
+				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
+		}},
+		{name: "hostssl-only", cfg: sslServer(good, "hostssl all all 127.0.0.1/32 scram-sha-256"), clients: []clientCase{
+			{name: "password+root", req: withRoot(pw), want: okExcept(ModeDisable), paths: map[SSLMode]string{ModeAllow: PathPlaintextThenTLS, ModePrefer: PathTLS}},
+			{name: "password", req: pw, want: okExcept(ModeDisable, ModeVerifyCA, ModeVerifyFull)},
+		}},
+		{name: "hostssl-cert", cfg: func() testserver.PostgresConfig {
+			c := sslServer(good, "hostssl all all 127.0.0.1/32 cert")
+			c.CAPEM = ca.pem
+			return c
+		}(), clients: []clientCase{
+			{name: "alice-cert", req: withCert(withRoot(Request{User: "alice"}), alice), want: okExcept(ModeDisable)},
+			{name: "bob-cert-as-alice", req: withCert(withRoot(Request{User: "alice"}), bob), want: all(false), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
+			{name: "no-cert", req: withRoot(Request{User: "alice"}), want: all(false)},
+			{name: "untrusted-cert", req: withCert(withRoot(Request{User: "alice"}), strangerAlice), want: all(false)},
+		}},
+		{name: "clientcert-verify-full", cfg: func() testserver.PostgresConfig {
+			c := sslServer(good, "hostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-full")
+			c.CAPEM = ca.pem
+			return c
+		}(), clients: []clientCase{
+			{name: "alice-cert+password", req: withCert(withRoot(pw), alice), want: okExcept(ModeDisable)},
+			{name: "bob-cert+password", req: withCert(withRoot(pw), bob), want: all(false)},
+			{name: "password-only", req: withRoot(pw), want: all(false)},
+		}},
+		{name: "dns-san-only", cfg: sslServer(dnsOnly, hostScram), clients: []clientCase{
+			{name: "ip-host", req: withRoot(pw), want: okExcept(ModeVerifyFull)},
+			{name: "servername-localhost", req: named(withRoot(pw), "localhost"), want: all(true)},
+			{name: "servername-wildcard", req: named(withRoot(pw), "db.example.test"), want: all(true)},
+			{name: "servername-two-labels", req: named(withRoot(pw), "a.b.example.test"), want: okExcept(ModeVerifyFull)},
+			{name: "servername-cn-ignored", req: named(withRoot(pw), "PG.EXAMPLE.TEST"), want: all(true)}, // matches the wildcard SAN, case-insensitively
+		}},
+		{name: "ip-san-only", cfg: sslServer(ipOnly, hostScram), clients: []clientCase{
+			{name: "ip-host", req: withRoot(pw), want: all(true)},
+			{name: "servername-cn-fallback", req: named(withRoot(pw), "localhost"), want: all(true)},
+			{name: "servername-other", req: named(withRoot(pw), "other.test"), want: okExcept(ModeVerifyFull)},
+		}},
+		{name: "cn-only", cfg: sslServer(cnOnly, hostScram), clients: []clientCase{
+			{name: "ip-host", req: withRoot(pw), want: all(true)},
+			{name: "servername-localhost", req: named(withRoot(pw), "localhost"), want: okExcept(ModeVerifyFull)},
+		}},
+		{name: "cn-ip-with-dns-san", cfg: sslServer(cnIPWithDNS, hostScram), clients: []clientCase{
+			{name: "ip-host-uses-cn", req: withRoot(pw), want: all(true)},
+			{name: "servername-dns-san", req: named(withRoot(pw), "db.example.test"), want: all(true)},
+		}},
+		{name: "wrong-ca-server", cfg: sslServer(other.server(t, "localhost", []string{"localhost"}, "127.0.0.1"), "hostssl all all 127.0.0.1/32 scram-sha-256"), clients: []clientCase{
+			{name: "password+root", req: withRoot(pw), want: all(false)},
+			{name: "password", req: pw, want: okExcept(ModeDisable, ModeVerifyCA, ModeVerifyFull)},
+		}},
+		{name: "expired-server-cert", cfg: sslServer(expired, hostScram), clients: []clientCase{
+			{name: "password+root", req: withRoot(pw), want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
+			{name: "password", req: pw, want: okExcept(ModeVerifyCA, ModeVerifyFull)},
+		}},
+		{name: "no-serverauth-eku", cfg: sslServer(noServerAuth, "hostssl all all 127.0.0.1/32 scram-sha-256"), clients: []clientCase{
+			{name: "password+root", req: withRoot(pw), want: all(false)},
+		}},
+	}
+
+	for _, sc := range servers {
+		t.Run(sc.name, func(t *testing.T) {
+			srv := testserver.StartPostgres(t, sc.cfg)
+			srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
+			for _, cc := range sc.clients {
+				t.Run(cc.name, func(t *testing.T) {
+					req := cc.req
+					req.Host, req.Port, req.Database = srv.Host, srv.Port, "postgres"
+					start := time.Now()
+					results := Run(t.Context(), req)
+					elapsed := time.Since(start)
+					if len(results) != len(AllModes) {
+						t.Fatalf("got %d results", len(results))
+					}
+					psql := make([]testserver.PsqlResult, len(AllModes))
+					var wg sync.WaitGroup
+					for i, mode := range AllModes {
+						wg.Add(1)
+						go func() { defer wg.Done(); psql[i] = psqlFor(t, req, mode) }()
+					}
+					wg.Wait()
+					for i, mode := range AllModes {
+						r, p := results[i], psql[i]
+						if r.Mode != mode {
+							t.Fatalf("result %d is for %s, want %s", i, r.Mode, mode)
+						}
+						if p.ExitCode == -1 {
+							t.Fatalf("%s: psql did not run: %v", mode, p.Err)
+						}
+						libpqOK := p.ExitCode == 0
+						desc := fmt.Sprintf("%s: pgtls success=%v path=%s cat=%s err=%q | psql exit=%d out=%q err=%q", mode, r.Success, r.Path, r.Category, r.Error, p.ExitCode, strings.TrimSpace(p.Stdout), strings.TrimSpace(p.Stderr))
+						if r.Success != libpqOK {
+							t.Errorf("DISAGREES with libpq: %s", desc)
+							continue
+						}
+						if w, ok := cc.want[mode]; ok && w != r.Success {
+							t.Errorf("scenario expectation wrong (both agree): %s", desc)
+						}
+						if w, ok := cc.paths[mode]; ok && w != r.Path {
+							t.Errorf("path %q, want %q: %s", r.Path, w, desc)
+						}
+						if libpqOK {
+							parts := strings.Split(strings.TrimSpace(p.Stdout), "|")
+							if len(parts) != 2 || parts[0] != r.AuthenticatedUser || (parts[1] == "true") != r.Encrypted {
+								t.Errorf("session differs: pgtls user=%q encrypted=%v: %s", r.AuthenticatedUser, r.Encrypted, desc)
+							}
+							if r.SSLStat == nil || r.SSLStat.SSL != r.Encrypted {
+								t.Errorf("pg_stat_ssl row missing or inconsistent (%+v): %s", r.SSLStat, desc)
+							}
+							if r.ServerVersion == "" || !strings.HasPrefix(r.ServerVersion, "15") {
+								t.Errorf("server_version %q: %s", r.ServerVersion, desc)
+							}
+							if r.Encrypted && (r.TLSVersion == "" || r.Cipher == "" || r.ServerCertificate == nil || r.SSLStat.Version == "") {
+								t.Errorf("TLS details missing: %+v", r)
+							}
+							if r.Encrypted && req.ClientCertPEM != "" && (!r.ClientCertificateSent || r.SSLStat.ClientDN == "") {
+								t.Errorf("client certificate not reported as sent: %+v %+v", r, r.SSLStat)
+							}
+							continue
+						}
+						cat, state, last := libpqCategory(p.Stderr)
+						if cat != r.Category {
+							t.Errorf("failure category %q, libpq's %q (%s): %s", r.Category, cat, last, desc)
+						}
+						if state != "" && state != r.SQLState {
+							t.Errorf("SQLSTATE %q, libpq's message implies %q: %s", r.SQLState, state, desc)
+						}
+						if strings.Contains(r.Error, alicePassword) {
+							t.Errorf("error leaks the password: %s", r.Error)
+						}
+						if strings.ContainsAny(r.Error, "\n\r") {
+							t.Errorf("error is not one line: %q", r.Error)
+						}
+					}
+					if elapsed > 5*time.Second {
+						t.Errorf("Run took %s", elapsed)
+					}
+				})
+			}
+		})
+	}
+}

@@ -1,0 +1,269 @@
+package check
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// material is a Request's parsed TLS inputs.
+type material struct {
+	roots      *x509.CertPool // self-signed certificates of RootCertPEM: the trust anchors
+	extra      []*x509.Certificate
+	haveRoot   bool
+	clientCert *tls.Certificate
+	crls       []*x509.RevocationList
+	verifyName string
+	timeout    time.Duration
+	port       int
+	modes      []SSLMode
+}
+
+// Validate reports every problem of r; an empty result means Run will probe.
+// Messages name the field and the rule; secrets never appear.
+func (r Request) Validate() []Problem {
+	_, probs := r.prepare()
+	return probs
+}
+
+func (r Request) prepare() (*material, []Problem) {
+	m := &material{}
+	var probs []Problem
+	add := func(field, value, format string, a ...any) {
+		probs = append(probs, Problem{Field: field, Value: value, Message: fmt.Sprintf(format, a...)})
+	}
+
+	switch {
+	case strings.TrimSpace(r.Host) == "":
+		add("host", "", "must not be empty")
+	case strings.HasPrefix(r.Host, "/"):
+		add("host", r.Host, "unix-domain sockets are not supported: sslmode only applies to TCP connections")
+	case strings.ContainsAny(r.Host, " \t\r\n\x00,"):
+		add("host", r.Host, "must be a single host name or IP address (no blanks, commas or NUL)")
+	}
+	m.port = r.Port
+	if m.port == 0 {
+		m.port = DefaultPort
+	}
+	if m.port < 1 || m.port > 65535 {
+		add("port", fmt.Sprint(r.Port), "must be between 1 and 65535")
+	}
+	if r.User == "" {
+		add("user", "", "must not be empty")
+	}
+	if strings.ContainsRune(r.User, 0) {
+		add("user", strings.ReplaceAll(r.User, "\x00", `\0`), "must not contain a NUL byte")
+	}
+	if strings.ContainsRune(r.Database, 0) {
+		add("database", strings.ReplaceAll(r.Database, "\x00", `\0`), "must not contain a NUL byte")
+	}
+	if strings.ContainsRune(r.Password, 0) {
+		add("password", "", "must not contain a NUL byte")
+	}
+
+	m.modes = r.SSLModes
+	if len(m.modes) == 0 {
+		m.modes = AllModes
+	}
+	seen := map[SSLMode]bool{}
+	for _, mode := range r.SSLModes {
+		if !mode.Valid() {
+			add("sslmodes", string(mode), "unknown sslmode; must be one of %s", modeList())
+		} else if seen[mode] {
+			add("sslmodes", string(mode), "listed more than once")
+		}
+		seen[mode] = true
+	}
+
+	m.timeout = r.ConnectTimeout
+	if m.timeout == 0 {
+		m.timeout = DefaultConnectTimeout
+	}
+	if m.timeout < 0 {
+		add("connect_timeout", r.ConnectTimeout.String(), "must be positive")
+	}
+
+	m.verifyName = r.Host
+	if r.ServerName != "" {
+		m.verifyName = r.ServerName
+		if strings.ContainsAny(r.ServerName, " \t\r\n\x00,") || strings.HasPrefix(r.ServerName, "/") {
+			add("server_name", r.ServerName, "must be a single host name or IP address (no blanks, commas, NUL or leading /)")
+		}
+	}
+
+	if strings.TrimSpace(r.RootCertPEM) != "" {
+		certs, err := parseCertsPEM(r.RootCertPEM)
+		if err != nil {
+			add("root_cert_pem", "", "%v", err)
+		} else {
+			m.roots = x509.NewCertPool()
+			for _, c := range certs {
+				// OpenSSL (without X509_V_FLAG_PARTIAL_CHAIN, as libpq uses
+				// it) only accepts a self-signed certificate as the trust
+				// anchor; other certificates in the file serve as untrusted
+				// intermediates.
+				if isSelfSigned(c) {
+					m.roots.AddCert(c)
+					m.haveRoot = true
+				} else {
+					m.extra = append(m.extra, c)
+				}
+			}
+			if !m.haveRoot {
+				// libpq would still load the file and then fail every
+				// verification; keep that behaviour (an empty anchor set),
+				// but tell the user up front.
+				m.haveRoot = true
+				add("root_cert_pem", certsSummary(certs), "contains no self-signed root certificate; libpq (OpenSSL) accepts only a self-signed root as trust anchor, so every TLS verification would fail")
+			}
+		}
+	}
+
+	switch {
+	case r.ClientCertPEM != "" && r.ClientKeyPEM == "":
+		add("client_key_pem", "", "must be set when client_cert_pem is set")
+	case r.ClientCertPEM == "" && r.ClientKeyPEM != "":
+		add("client_cert_pem", "", "must be set when client_key_pem is set")
+	case r.ClientCertPEM != "":
+		certs, err := parseCertsPEM(r.ClientCertPEM)
+		if err != nil {
+			add("client_cert_pem", "", "%v", err)
+			break
+		}
+		if msg := checkKeyPEM(r.ClientKeyPEM); msg != "" {
+			add("client_key_pem", "", "%s", msg)
+			break
+		}
+		pair, err := tls.X509KeyPair([]byte(r.ClientCertPEM), []byte(r.ClientKeyPEM))
+		if err != nil {
+			// tls errors about key/cert mismatch contain no key material.
+			add("client_key_pem", "", "does not match the first certificate of client_cert_pem (%s)", certsSummary(certs[:1]))
+			break
+		}
+		m.clientCert = &pair
+	}
+
+	if strings.TrimSpace(r.CRLPEM) != "" {
+		crls, err := parseCRLsPEM(r.CRLPEM)
+		if err != nil {
+			add("crl_pem", "", "%v", err)
+		}
+		m.crls = crls
+	}
+	return m, probs
+}
+
+func parseCertsPEM(s string) ([]*x509.Certificate, error) {
+	rest := []byte(s)
+	var out []*x509.Certificate
+	for i := 1; ; i++ {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("PEM block %d is %q, want CERTIFICATE", i, b.Type)
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("PEM block %d is not a valid X.509 certificate: %v", i, err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("contains no PEM CERTIFICATE block")
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, fmt.Errorf("has trailing data after the last PEM block")
+	}
+	return out, nil
+}
+
+func parseCRLsPEM(s string) ([]*x509.RevocationList, error) {
+	rest := []byte(s)
+	var out []*x509.RevocationList
+	for i := 1; ; i++ {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "X509 CRL" {
+			return nil, fmt.Errorf("PEM block %d is %q, want X509 CRL", i, b.Type)
+		}
+		c, err := x509.ParseRevocationList(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("PEM block %d is not a valid CRL: %v", i, err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("contains no PEM X509 CRL block")
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, fmt.Errorf("has trailing data after the last PEM block")
+	}
+	return out, nil
+}
+
+// checkKeyPEM describes what is wrong with a private key PEM without ever
+// quoting it.
+func checkKeyPEM(s string) string {
+	b, rest := pem.Decode([]byte(s))
+	if b == nil {
+		return "contains no PEM block"
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return "must hold exactly one PEM private key block"
+	}
+	switch b.Type {
+	case "ENCRYPTED PRIVATE KEY":
+		return "encrypted private keys are not supported; supply the key unencrypted"
+	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
+	default:
+		return fmt.Sprintf("PEM block is %q, want PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY", b.Type)
+	}
+	if _, ok := b.Headers["DEK-Info"]; ok {
+		return "encrypted private keys are not supported; supply the key unencrypted"
+	}
+	var err error
+	switch b.Type {
+	case "PRIVATE KEY":
+		_, err = x509.ParsePKCS8PrivateKey(b.Bytes)
+	case "RSA PRIVATE KEY":
+		_, err = x509.ParsePKCS1PrivateKey(b.Bytes)
+	case "EC PRIVATE KEY":
+		_, err = x509.ParseECPrivateKey(b.Bytes)
+	}
+	if err != nil {
+		return fmt.Sprintf("%s block does not parse", b.Type)
+	}
+	return ""
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	if !bytes.Equal(c.RawIssuer, c.RawSubject) {
+		return false
+	}
+	return c.CheckSignatureFrom(c) == nil || c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+func certsSummary(certs []*x509.Certificate) string {
+	s := make([]string, len(certs))
+	for i, c := range certs {
+		s[i] = c.Subject.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+// isIPHost is libpq's is_ip_address (inet_pton for AF_INET or AF_INET6).
+func isIPHost(h string) bool {
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Zone() == ""
+}
