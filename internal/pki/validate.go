@@ -196,7 +196,7 @@ func (r ServerRequest) commonName() string {
 	case len(r.DNSNames) > 0:
 		return r.DNSNames[0]
 	case len(r.IPAddresses) > 0:
-		return r.IPAddresses[0].String()
+		return r.IPAddresses[0].Unmap().String()
 	}
 	return ""
 }
