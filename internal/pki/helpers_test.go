@@ -3,6 +3,7 @@ package pki
 import (
 	"crypto/x509"
 	"encoding/asn1"
+	"hash/fnv"
 	"io"
 	mrand "math/rand/v2"
 	"os"
@@ -19,8 +20,9 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 // testRand is a deterministic entropy source.
 func testRand(seed uint64) io.Reader {
 	var s [32]byte
-	s[0] = byte(seed)
-	s[1] = byte(seed >> 8)
+	for i := range 8 {
+		s[i] = byte(seed >> (8 * i))
+	}
 	return mrand.NewChaCha8(s)
 }
 
@@ -30,7 +32,10 @@ func caReq(cn string, kt KeyType) CARequest {
 
 func mustRoot(t testing.TB, req CARequest) *Issued {
 	t.Helper()
-	is, err := NewRootCA(req, t0, testRand(1))
+	// Distinct CAs get distinct entropy (hence distinct keys).
+	h := fnv.New64a()
+	h.Write([]byte(SubjectDNFor(req.Subject) + string(req.KeyType)))
+	is, err := NewRootCA(req, t0, testRand(h.Sum64()))
 	if err != nil {
 		t.Fatalf("NewRootCA: %v", err)
 	}
