@@ -1,6 +1,7 @@
 package check
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,16 +10,23 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 )
 
-// Test PKI built with crypto/x509 (ECDSA P-256). internal/pki has no
-// issuance API yet; these helpers only create what the tests need.
+// Test PKI: CAs, ordinary server and client certificates come from the
+// provider's own internal/pki (ECDSA P-256). crypto/x509 is used directly only
+// for what pki deliberately refuses to issue (a CN-only server certificate, a
+// server certificate without serverAuth, certificates with chosen validity
+// windows) and for CRLs.
 
 type testCA struct {
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+	key  crypto.Signer
+	iss  *pki.Issuer
 	pem  string
 }
 
@@ -57,24 +65,35 @@ func keyPEM(t testing.TB, k *ecdsa.PrivateKey) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 }
 
+// caEpoch backdates test CAs so that expired leaves can be issued under them.
+var caEpoch = time.Now().Add(-7 * 24 * time.Hour)
+
 func newCA(t testing.TB, cn string) *testCA {
 	t.Helper()
-	k := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"pgtls check tests"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	is, err := pki.NewRootCA(pki.CARequest{Subject: pki.Subject{CommonName: cn, Organization: "pgtls check tests"}, Validity: 30 * 24 * time.Hour, MaxPathLen: -1}, caEpoch, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := x509.ParseCertificate(der)
-	return &testCA{cert: c, key: k, pem: certPEM(der)}
+	return caFromIssued(t, is, "")
+}
+
+func caFromIssued(t testing.TB, is *pki.Issued, chainPEM string) *testCA {
+	t.Helper()
+	iss, err := pki.ParseIssuer(is.CertPEM, is.PrivateKeyPEM, chainPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testCA{cert: iss.Cert, key: iss.Key, iss: iss, pem: is.CertPEM}
+}
+
+// intermediate issues a CA below ca; its pem is the intermediate alone.
+func (ca *testCA) intermediate(t testing.TB, cn string) *testCA {
+	t.Helper()
+	is, err := pki.NewIntermediateCA(pki.CARequest{Subject: pki.Subject{CommonName: cn}, Validity: 20 * 24 * time.Hour, MaxPathLen: 0}, ca.iss, time.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caFromIssued(t, is, ca.pem)
 }
 
 type leafOpts struct {
@@ -115,12 +134,34 @@ func (ca *testCA) issue(t testing.TB, o leafOpts) *leaf {
 	return &leaf{cert: c, certPEM: certPEM(der), keyPEM: keyPEM(t, k)}
 }
 
+// server issues a serverAuth certificate through pki; certPEM is the full
+// chain (leaf plus intermediates) as PostgreSQL's ssl_cert_file wants it. A
+// certificate without any SAN (CN only) is refused by pki, so that one is
+// made with crypto/x509.
 func (ca *testCA) server(t testing.TB, cn string, dns []string, ips ...string) *leaf {
-	return ca.issue(t, leafOpts{cn: cn, dns: dns, ips: ips, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	t.Helper()
+	if len(dns) == 0 && len(ips) == 0 {
+		return ca.issue(t, leafOpts{cn: cn, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	}
+	req := pki.ServerRequest{CommonName: cn, DNSNames: dns, Validity: 24 * time.Hour}
+	for _, s := range ips {
+		req.IPAddresses = append(req.IPAddresses, netip.MustParseAddr(s))
+	}
+	is, err := pki.NewServerCert(req, ca.iss, time.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &leaf{cert: is.Cert, certPEM: is.FullchainPEM, keyPEM: is.PrivateKeyPEM}
 }
 
+// client issues a clientAuth certificate for role cn through pki.
 func (ca *testCA) client(t testing.TB, cn string) *leaf {
-	return ca.issue(t, leafOpts{cn: cn, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	t.Helper()
+	is, err := pki.NewClientCert(pki.ClientRequest{User: cn, Validity: 24 * time.Hour}, ca.iss, time.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &leaf{cert: is.Cert, certPEM: is.FullchainPEM, keyPEM: is.PrivateKeyPEM}
 }
 
 func (ca *testCA) crl(t testing.TB, revoked ...*leaf) string {

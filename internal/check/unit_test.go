@@ -53,7 +53,7 @@ func TestMatchHostNameLibpqRules(t *testing.T) {
 		{"ip SAN v4 vs v6 host", ca.server(t, "x", nil, "127.0.0.1"), "::ffff:127.0.0.1", false, "does not match"},
 		{"ip SAN disables CN for ip host", ca.server(t, "127.0.0.2", nil, "127.0.0.1"), "127.0.0.2", false, "does not match"},
 		{"ip host, only dns SANs: CN used (15+)", ca.server(t, "127.0.0.1", []string{"localhost"}), "127.0.0.1", true, ""},
-		{"ip host, dns SAN with the ip text matches", ca.server(t, "x", []string{"127.0.0.1"}), "127.0.0.1", true, ""},
+		{"ip host, dns SAN with the ip text matches", ca.issue(t, leafOpts{cn: "x", dns: []string{"127.0.0.1"}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}), "127.0.0.1", true, ""},
 		{"dns host, only ip SANs: CN used", ca.server(t, "localhost", nil, "127.0.0.1"), "localhost", true, ""},
 		{"wildcard SAN", ca.server(t, "x", []string{"*.example.com"}), "db.example.com", true, ""},
 		{"wildcard SAN two labels", ca.server(t, "x", []string{"*.example.com"}), "a.db.example.com", false, `server certificate for "*.example.com" does not match host name "a.db.example.com"`},
