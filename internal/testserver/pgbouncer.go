@@ -3,6 +3,7 @@ package testserver
 import (
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,13 +42,15 @@ type PgBouncer struct {
 func (b *PgBouncer) Log() string { return b.p.log() }
 
 // Reload sends SIGHUP (PgBouncer re-reads pgbouncer.ini, auth_file and
-// auth_hba_file) and waits briefly for it to be processed.
+// auth_hba_file) and waits until it logs
+// "got SIGHUP, re-reading config".
 func (b *PgBouncer) Reload(t testing.TB) {
 	t.Helper()
+	before := strings.Count(b.p.log(), "got SIGHUP, re-reading config")
 	if err := b.p.proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatalf("testserver: PgBouncer reload: %v\n%s", err, b.p.logTail())
 	}
-	time.Sleep(200 * time.Millisecond)
+	b.p.waitLog(t, "got SIGHUP, re-reading config", before)
 }
 
 // WriteFile writes content to Dir/name (mode 0600, owned by postgres) and

@@ -3,6 +3,7 @@ package testserver
 import (
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -46,13 +47,15 @@ func (g *Pgpool) WriteFile(t testing.TB, name, content string) string {
 }
 
 // Reload sends SIGHUP (pgpool.conf, pool_hba.conf and pool_passwd are
-// re-read) and waits briefly for it to be processed.
+// re-read) and waits until it logs
+// "reload config files.".
 func (g *Pgpool) Reload(t testing.TB) {
 	t.Helper()
+	before := strings.Count(g.p.log(), "reload config files.")
 	if err := g.p.proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatalf("testserver: Pgpool-II reload: %v\n%s", err, g.p.logTail())
 	}
-	time.Sleep(300 * time.Millisecond)
+	g.p.waitLog(t, "reload config files.", before)
 }
 
 // StartPgpool runs `pgpool -n -f pgpool.conf -F pcp.conf -a pool_hba.conf` as

@@ -137,3 +137,20 @@ func needBackend(t testing.TB, what string, b *Postgres) {
 		t.Fatalf("testserver: %s.Backend is nil; start a Postgres first", what)
 	}
 }
+
+// waitLog waits until mark appears in the log more than before times (a
+// reload was processed).
+func (p *pooler) waitLog(t testing.TB, mark string, before int) {
+	t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	for time.Now().Before(deadline) {
+		if strings.Count(p.log(), mark) > before {
+			return
+		}
+		if p.proc.exited() {
+			t.Fatalf("testserver: %s exited: %v\n%s", p.name, p.proc.waitErr, p.logTail())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("testserver: %s did not log %q within %s\n%s", p.name, mark, startTimeout, p.logTail())
+}

@@ -123,3 +123,41 @@ func TestPgpoolTLSPassThrough(t *testing.T) {
 	}
 	assertGone(t, "pgpool", gpid, gport, gdir, kids)
 }
+
+func TestPoolerReload(t *testing.T) {
+	pg := StartPostgres(t, PostgresConfig{Roles: []string{"alice", "bob"}})
+	b := StartPgBouncer(t, PgBouncerConfig{Backend: pg, AuthFile: `"alice" ""` + "\n" + `"bob" ""` + "\n",
+		HBA: "host all all 127.0.0.1/32 trust\n"})
+	g := StartPgpool(t, PgpoolConfig{Backend: pg})
+	for _, c := range []struct {
+		name   string
+		port   int
+		write  func()
+		reload func()
+	}{
+		{"pgbouncer", b.Port, func() {
+			b.WriteFile(t, "hba.conf", "host all bob 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n")
+		}, func() { b.Reload(t) }},
+		{"pgpool", g.Port, func() {
+			g.WriteFile(t, "pool_hba.conf", "local all all trust\nhost all bob 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n")
+		}, func() { g.Reload(t) }},
+	} {
+		ci := map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(c.port), "dbname": "postgres", "user": "bob", "sslmode": "disable", "connect_timeout": "10"}
+		if r := Psql(t, ci, ClientTLS{}, "SELECT current_user"); r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != "bob" {
+			t.Fatalf("%s: bob before reload: exit %d %q %s", c.name, r.ExitCode, r.Stdout, r.Stderr)
+		}
+		c.write()
+		c.reload()
+		// Pgpool-II children pick up the new pool_hba.conf when they next
+		// accept; try a few connections so every child has been hit.
+		for i := 0; i < 6; i++ {
+			if r := Psql(t, ci, ClientTLS{}, "SELECT 1"); r.ExitCode == 0 {
+				t.Errorf("%s: bob got in after reload with a reject line (try %d)", c.name, i)
+			}
+		}
+		ci["user"] = "alice"
+		if r := Psql(t, ci, ClientTLS{}, "SELECT current_user"); r.ExitCode != 0 {
+			t.Errorf("%s: alice after reload: exit %d %s", c.name, r.ExitCode, r.Stderr)
+		}
+	}
+}

@@ -381,10 +381,7 @@ func (p *Postgres) superuserPsql(stdin string, extra ...string) (stdout, stderr 
 	cmd := exec.CommandContext(ctx, pgPsql, args...)
 	cmd.Dir = p.Dir
 	cmd.Env = serverEnv(p.Dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	if u.switchTo {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid), Groups: []uint32{}}
-	}
+	cmd.SysProcAttr = u.sysProcAttr(syscall.SIGKILL)
 	cmd.Stdin = strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e

@@ -340,8 +340,11 @@ func TestChildStartsServerThen(t *testing.T) {
 	if err := os.WriteFile(os.Getenv("PGTLS_TESTSERVER_INFO"), []byte(info), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if mode == "panic" {
+	switch mode {
+	case "panic":
 		panic("deliberate panic after starting a server")
+	case "hang":
+		time.Sleep(2 * time.Minute) // the parent SIGKILLs this process
 	}
 	t.Fatalf("deliberate failure after starting a server")
 }
@@ -382,3 +385,45 @@ func TestRequireSkipsOrFails(t *testing.T) {
 }
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+
+// TestPostgresStopsWhenTestBinaryIsKilled: a test binary killed before its
+// cleanups run (go test -timeout, SIGKILL) leaves no running server behind.
+func TestPostgresStopsWhenTestBinaryIsKilled(t *testing.T) {
+	if os.Getenv("PGTLS_TESTSERVER_CHILD") != "" {
+		t.Skip("running as child")
+	}
+	RequirePostgres(t)
+	info := filepath.Join(t.TempDir(), "info")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildStartsServerThen$", "-test.count=1", "-test.timeout=3m")
+	cmd.Env = append(os.Environ(), "PGTLS_TESTSERVER_CHILD=hang", "PGTLS_TESTSERVER_INFO="+info)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var b []byte
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ = os.ReadFile(info); len(strings.Fields(string(b))) >= 3 {
+			break
+		}
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		t.Fatalf("child did not report its server")
+	}
+	pid, _ := strconv.Atoi(f[0])
+	port, _ := strconv.Atoi(f[1])
+	dir := f[2]
+	t.Cleanup(func() { os.RemoveAll(dir) }) // the killed child never removed it
+	if !tcpAccepts(port) {
+		t.Fatalf("child's server is not running on %d", port)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if syscall.Kill(pid, 0) != nil && !tcpAccepts(port) {
+			return
+		}
+	}
+	t.Errorf("postgres (pid %d, port %d) still runs after its test binary was killed", pid, port)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+}

@@ -141,8 +141,13 @@ func serverUser() (osUser, error) {
 
 // sysProcAttr runs a child as the server user in its own process group (so
 // cleanup can kill everything it forked).
-func (u osUser) sysProcAttr() *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{Setpgid: true}
+//
+// Pdeathsig makes a server stop when the test binary dies without running its
+// cleanups (go test -timeout, SIGKILL); callers pass the server's own fast
+// shutdown signal. Go sets it after switching credentials, so it survives
+// the switch to postgres.
+func (u osUser) sysProcAttr(deathSig syscall.Signal) *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: deathSig}
 	if u.switchTo {
 		a.Credential = &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid), Groups: []uint32{}}
 	}
@@ -183,6 +188,7 @@ func newServerDir(t testing.TB, prefix string) string {
 	if err != nil {
 		t.Fatalf("testserver: %v", err)
 	}
+	sweepStale()
 	dir, err := os.MkdirTemp(os.TempDir(), prefix)
 	if err != nil {
 		t.Fatalf("testserver: create temp dir: %v", err)
@@ -261,7 +267,7 @@ func startProcess(name string, u osUser, logPath, home string, argv []string, st
 	cmd.Env = serverEnv(home)
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.SysProcAttr = u.sysProcAttr()
+	cmd.SysProcAttr = u.sysProcAttr(stopSig)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
@@ -341,7 +347,7 @@ func runAsServerUser(ctx context.Context, home string, argv ...string) ([]byte, 
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = home
 	cmd.Env = serverEnv(home)
-	cmd.SysProcAttr = u.sysProcAttr()
+	cmd.SysProcAttr = u.sysProcAttr(syscall.SIGKILL)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
