@@ -357,7 +357,7 @@ func connectAttempt(ctx context.Context, req Request, m *material, mode SSLMode,
 		a.finalErr, a.finalCat = errNoPassword, CatNoPassword
 	case a.dialErr != nil:
 		a.finalErr, a.finalCat = a.dialErr, a.dialCat
-	case ctx.Err() != nil:
+	case expired(ctx):
 		a.finalErr, a.finalCat = fmt.Errorf("timeout expired after %s", m.timeout), CatTimeout
 	case a.tlsDone && isTLSAlert(err):
 		// e.g. the server rejected our client certificate (TLS 1.3 reports
@@ -417,7 +417,7 @@ func oneLine(s string) string {
 // SSLRequest and handshake with libpq's verification rules.
 func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt, network, addr string) (net.Conn, error) {
 	fail := func(cat string, err error) (net.Conn, error) {
-		if ctx.Err() != nil && (cat == CatConnect || cat == CatProtocol || cat == CatTLS) {
+		if expired(ctx) && (cat == CatConnect || cat == CatProtocol || cat == CatTLS) {
 			cat, err = CatTimeout, fmt.Errorf("timeout expired after %s (%s)", m.timeout, stage(cat))
 		}
 		a.dialErr, a.dialCat = err, cat
@@ -501,7 +501,7 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 		if a.dialCat == CatCertVerify {
 			return nil, a.dialErr
 		}
-		if ctx.Err() != nil {
+		if expired(ctx) {
 			return fail(CatTimeout, fmt.Errorf("timeout expired after %s (TLS handshake)", m.timeout))
 		}
 		return fail(CatTLS, fmt.Errorf("SSL error: %s", innermost(err)))
@@ -516,6 +516,16 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 	}
 	_ = raw.SetDeadline(time.Time{})
 	return tc, nil
+}
+
+// expired reports whether ctx is done or its deadline has passed (a socket
+// deadline set to the context's deadline can fire a moment before ctx.Done).
+func expired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 func stage(cat string) string {
