@@ -79,7 +79,9 @@ func TestRFC2253StringTypes(t *testing.T) {
 		}
 		return der
 	}
-	val := func(tag int, b []byte) asn1.RawValue { return asn1.RawValue{Class: asn1.ClassUniversal, Tag: tag, Bytes: b} }
+	val := func(tag int, b []byte) asn1.RawValue {
+		return asn1.RawValue{Class: asn1.ClassUniversal, Tag: tag, Bytes: b}
+	}
 	bmp := []byte{0x00, 'J', 0x00, 0xFC, 0x00, 'r'} // "Jür" in BMPString
 	cases := []struct {
 		name string

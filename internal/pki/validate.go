@@ -172,6 +172,9 @@ func (r CARequest) Validate() error {
 			if !p.IsValid() {
 				return fmt.Errorf("IP range constraint %q is not a valid CIDR range", p.String())
 			}
+			if p.Addr().Is4In6() {
+				return fmt.Errorf("IP range constraint %s is an IPv4-mapped IPv6 range: write the IPv4 range instead", p)
+			}
 			if p.Addr().Zone() != "" {
 				return fmt.Errorf("IP range constraint %q has an IPv6 zone", p.String())
 			}
