@@ -105,6 +105,8 @@ func TestAgreesWithLibpq(t *testing.T) {
 	cnIPWithDNS := ca.server(t, "127.0.0.1", []string{"db.example.test"})
 	expired := ca.issue(t, leafOpts{cn: "localhost", dns: []string{"localhost"}, ips: []string{"127.0.0.1"}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, notBefore: now.Add(-72 * time.Hour), notAfter: now.Add(-24 * time.Hour)})
 	noServerAuth := ca.issue(t, leafOpts{cn: "localhost", dns: []string{"localhost"}, ips: []string{"127.0.0.1"}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	inter := ca.intermediate(t, "pgtls test intermediate")
+	viaInter := inter.server(t, "localhost", []string{"localhost"}, "127.0.0.1")
 	alice := ca.client(t, "alice")
 	bob := ca.client(t, "bob")
 	strangerAlice := other.client(t, "alice")
@@ -202,6 +204,21 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "password+root", req: withRoot(pw), want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
 			{name: "password", req: pw, want: okExcept(ModeVerifyCA, ModeVerifyFull)},
 		}},
+		{name: "intermediate-chain", cfg: sslServer(viaInter, hostScram), clients: []clientCase{
+			{name: "root", req: withRoot(pw), want: all(true)},
+			{name: "intermediate-only-as-root", req: func() Request { r := pw; r.RootCertPEM = inter.pem; return r }(),
+				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
+			{name: "crl-root-only", req: func() Request { r := withRoot(pw); r.CRLPEM = ca.crl(t); return r }()},
+			{name: "crl-intermediate-only", req: func() Request { r := withRoot(pw); r.CRLPEM = inter.crl(t); return r }()},
+			{name: "crl-both", req: func() Request { r := withRoot(pw); r.CRLPEM = ca.crl(t) + inter.crl(t); return r }(), want: all(true)},
+			{name: "crl-leaf-revoked", req: func() Request { r := withRoot(pw); r.CRLPEM = ca.crl(t) + inter.crl(t, viaInter); return r }(),
+				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull)},
+			{name: "crl-intermediate-revoked", req: func() Request {
+				r := withRoot(pw)
+				r.CRLPEM = ca.crl(t, &leaf{cert: inter.cert}) + inter.crl(t)
+				return r
+			}(), want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull)},
+		}},
 		{name: "no-serverauth-eku", cfg: sslServer(noServerAuth, "hostssl all all 127.0.0.1/32 scram-sha-256"), clients: []clientCase{
 			{name: "password+root", req: withRoot(pw), want: all(false)},
 		}},
@@ -238,6 +255,7 @@ func TestAgreesWithLibpq(t *testing.T) {
 						}
 						libpqOK := p.ExitCode == 0
 						desc := fmt.Sprintf("%s: pgtls success=%v path=%s cat=%s err=%q | psql exit=%d out=%q err=%q", mode, r.Success, r.Path, r.Category, r.Error, p.ExitCode, strings.TrimSpace(p.Stdout), strings.TrimSpace(p.Stderr))
+						t.Log(desc)
 						if r.Success != libpqOK {
 							t.Errorf("DISAGREES with libpq: %s", desc)
 							continue

@@ -114,13 +114,11 @@ func (r Request) prepare() (*material, []Problem) {
 					m.extra = append(m.extra, c)
 				}
 			}
-			if !m.haveRoot {
-				// libpq would still load the file and then fail every
-				// verification; keep that behaviour (an empty anchor set),
-				// but tell the user up front.
-				m.haveRoot = true
-				add("root_cert_pem", certsSummary(certs), "contains no self-signed root certificate; libpq (OpenSSL) accepts only a self-signed root as trust anchor, so every TLS verification would fail")
-			}
+			// A file without a self-signed certificate is loaded by libpq
+			// too: it then fails every verification ("unable to get
+			// issuer certificate") while disable/allow still connect, so
+			// it is not a request problem; verifyChain reports it.
+			m.haveRoot = true
 		}
 	}
 
