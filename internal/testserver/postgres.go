@@ -58,8 +58,8 @@ func (p *Postgres) logTail() string {
 }
 
 // template is an initdb'ed data directory shared by all servers of this
-// version: created once (per machine and PostgreSQL build, under
-// os.TempDir()) and copied with cp -a per server.
+// version: created once (per machine and PostgreSQL build, under baseDir())
+// and copied with cp -a per server.
 var (
 	templateOnce sync.Once
 	templateDir  string
@@ -101,12 +101,12 @@ func prepareTemplate() (string, error) {
 		}
 		return '-'
 	}, ver)
-	final := filepath.Join(os.TempDir(), fmt.Sprintf("pgtls-pgtemplate-%s-uid%d", key, u.uid))
+	final := filepath.Join(baseDir(), fmt.Sprintf("pgtls-pgtemplate-%s-wal1-uid%d", key, u.uid))
 	if templateUsable(final, u) {
 		return final, nil
 	}
 	_ = os.RemoveAll(final) // unusable leftover (interrupted or other owner)
-	tmp, err := os.MkdirTemp(os.TempDir(), "pgtls-pgtemplate-build-")
+	tmp, err := os.MkdirTemp(baseDir(), "pgtls-pgtemplate-build-")
 	if err != nil {
 		return "", err
 	}
@@ -120,7 +120,7 @@ func prepareTemplate() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	out, err := runAsServerUser(ctx, tmp, pgInitdb, "-D", filepath.Join(tmp, "data"),
-		"-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
+		"-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions", "--wal-segsize=1")
 	if err != nil {
 		return "", fmt.Errorf("initdb failed: %v\n%s", err, out)
 	}

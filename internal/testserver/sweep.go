@@ -21,7 +21,7 @@ var sweepOnce sync.Once
 // Runs once per test binary, before its first server starts.
 func sweepStale() {
 	sweepOnce.Do(func() {
-		ents, err := os.ReadDir(os.TempDir())
+		ents, err := os.ReadDir(baseDir())
 		if err != nil {
 			return
 		}
@@ -30,7 +30,7 @@ func sweepStale() {
 			if !e.IsDir() || !hasAnyPrefix(name, "pgtls-pg-", "pgtls-bnc-", "pgtls-pp-", "pgtls-pgtemplate-build-") {
 				continue
 			}
-			dir := filepath.Join(os.TempDir(), name)
+			dir := filepath.Join(baseDir(), name)
 			fi, err := os.Lstat(dir)
 			if err != nil || time.Since(fi.ModTime()) < staleAge {
 				continue
