@@ -96,11 +96,18 @@ func (p *pgtlsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 }
 
 func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewRootCAResource,
+		NewIntermediateCAResource,
+		NewServerCertResource,
+		NewClientCertResource,
+	}
 }
 
 func (p *pgtlsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewCertificateDataSource,
+	}
 }
 
 // configuredData returns the provider data handed to Configure, or the

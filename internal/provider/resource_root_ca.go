@@ -1,0 +1,173 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
+)
+
+// caModel holds what root and intermediate CAs share.
+type caModel struct {
+	certState
+	Subject             types.Object `tfsdk:"subject"`
+	MaxPathLength       types.Int64  `tfsdk:"max_path_length"`
+	PermittedDNSDomains types.List   `tfsdk:"permitted_dns_domains"`
+	ExcludedDNSDomains  types.List   `tfsdk:"excluded_dns_domains"`
+	PermittedIPRanges   types.List   `tfsdk:"permitted_ip_ranges"`
+	ExcludedIPRanges    types.List   `tfsdk:"excluded_ip_ranges"`
+}
+
+// caIdentity lists the CA attributes whose change replaces the CA.
+var caIdentity = []string{
+	"subject", "key_type", "validity_period_hours", "max_path_length",
+	"permitted_dns_domains", "excluded_dns_domains", "permitted_ip_ranges", "excluded_ip_ranges",
+}
+
+func caAttributes(kind string, defaultHours, defaultPathLen int64) map[string]schema.Attribute {
+	return mergeAttributes(commonCertAttributes(kind, defaultHours), map[string]schema.Attribute{
+		"subject": subjectAttribute("Distinguished name of the "+kind+". `common_name` is required. "+
+			"Changing it replaces the "+kind+".", true),
+		"max_path_length": schema.Int64Attribute{
+			MarkdownDescription: fmt.Sprintf("Maximum number of intermediate CAs allowed below this %s "+
+				"(basicConstraints pathLenConstraint). `-1` sets no limit, `0` lets it sign only server and "+
+				"client certificates. Defaults to `%d`.", kind, defaultPathLen),
+			Optional:   true,
+			Computed:   true,
+			Default:    int64default.StaticInt64(defaultPathLen),
+			Validators: []validator.Int64{int64validator.AtLeast(-1)},
+		},
+		"permitted_dns_domains": stringListAttribute("Name constraint: DNS domains certificates below this "+kind+
+			" may name. A leading `.` permits subdomains only.", domainConstraintValidator()),
+		"excluded_dns_domains": stringListAttribute("Name constraint: DNS domains certificates below this "+kind+
+			" may not name.", domainConstraintValidator()),
+		"permitted_ip_ranges": stringListAttribute("Name constraint: IP ranges (CIDR) certificates below this "+kind+
+			" may name.", cidrValidator()),
+		"excluded_ip_ranges": stringListAttribute("Name constraint: IP ranges (CIDR) certificates below this "+kind+
+			" may not name.", cidrValidator()),
+	})
+}
+
+// request builds the domain request from a known model.
+func (m *caModel) request(ctx context.Context, diags *diag.Diagnostics) (pki.CARequest, bool) {
+	sub, ok := subjectOf(ctx, m.Subject, diags)
+	if !ok {
+		return pki.CARequest{}, false
+	}
+	return pki.CARequest{
+		Subject:             sub,
+		KeyType:             keyTypeOf(m.KeyType),
+		Validity:            hours(m.ValidityPeriodHours.ValueInt64()),
+		MaxPathLen:          int(m.MaxPathLength.ValueInt64()),
+		PermittedDNSDomains: stringsOf(ctx, m.PermittedDNSDomains, diags),
+		ExcludedDNSDomains:  stringsOf(ctx, m.ExcludedDNSDomains, diags),
+		PermittedIPRanges:   prefixesOf(ctx, m.PermittedIPRanges, diags),
+		ExcludedIPRanges:    prefixesOf(ctx, m.ExcludedIPRanges, diags),
+	}, !diags.HasError()
+}
+
+// validateCAConfig runs the checks shared by both CA resources.
+func validateCAConfig(ctx context.Context, m *caModel, diags *diag.Diagnostics) {
+	validateSubject(ctx, "subject", m.Subject, diags)
+	checkRenewalConfig(m.ValidityPeriodHours, m.EarlyRenewalHours, diags)
+	if !m.KeyType.IsNull() && !m.KeyType.IsUnknown() {
+		if kt, err := pki.ParseKeyType(m.KeyType.ValueString()); err == nil {
+			if w := pki.CAKeyTypeWarning(kt); w != "" {
+				diags.AddAttributeWarning(path.Root("key_type"), "Ed25519 CA breaks SCRAM channel binding", w)
+			}
+		}
+	}
+}
+
+type rootCAResource struct{ data *providerData }
+
+var (
+	_ resource.ResourceWithModifyPlan     = (*rootCAResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*rootCAResource)(nil)
+	_ resource.ResourceWithConfigure      = (*rootCAResource)(nil)
+)
+
+// NewRootCAResource is the pgtls_root_ca resource.
+func NewRootCAResource() resource.Resource { return &rootCAResource{} }
+
+func (r *rootCAResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_root_ca"
+}
+
+func (r *rootCAResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A self-signed root certificate authority for a PostgreSQL PKI. " +
+			"The key is generated by the provider and kept in state. Nothing is contacted: the CA exists only in state.",
+		Attributes: caAttributes("root CA", hoursCADefault, -1),
+	}
+}
+
+func (r *rootCAResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData)
+}
+
+func (r *rootCAResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m caModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateCAConfig(ctx, &m, &resp.Diagnostics)
+}
+
+func (r *rootCAResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	planCertificate(ctx, r.data.now(), caIdentity, outputAttrs, req, resp)
+}
+
+func (r *rootCAResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m caModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creq, ok := m.request(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	now := r.data.now()
+	issued, err := pki.NewRootCA(creq, now, randReader)
+	if err != nil {
+		resp.Diagnostics.AddError("Could not create the root CA", err.Error())
+		return
+	}
+	m.setIssued(issued, now, hours(m.EarlyRenewalHours.ValueInt64()))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *rootCAResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m caModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.refreshRenewal(r.data.now())
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *rootCAResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m caModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.applyUpdate(r.data.now())
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *rootCAResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+	// Logical resource: forgetting it is all there is to do.
+}
