@@ -74,6 +74,16 @@ printf '#!/bin/sh\n# temporary, from pgtls tools/ensure-system.sh: no service st
   "${SUDO[@]}" tee "$policy" >/dev/null
 "${SUDO[@]}" chmod 0755 "$policy"
 
+# What already runs before the install is left alone afterwards.
+running_before() {
+  if command -v pg_lsclusters >/dev/null 2>&1; then
+    pg_lsclusters -h 2>/dev/null | awk '$4 == "online" {print "cluster " $1 "/" $2}' || true
+  fi
+  pgrep -x pgbouncer 2>/dev/null | sed 's/^/pid /' || true
+  pgrep -x pgpool 2>/dev/null | sed 's/^/pid /' || true
+}
+before=$(running_before)
+
 echo "ensure-system.sh: installing ${missing[*]}" >&2
 "${SUDO[@]}" apt-get update -qq >&2
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -82,14 +92,15 @@ echo "ensure-system.sh: installing ${missing[*]}" >&2
 restore_policy
 trap - EXIT
 
-# Stop any system service the install started despite policy-rc.d (only the
-# system instances, identified by their pid files / cluster; throwaway test
-# servers are left alone).
+# Stop any system service the install started despite policy-rc.d: only
+# system instances (identified by their cluster / pid files) that were not
+# running before; throwaway test servers are never touched.
 stop_pidfile() { # pidfile expected-binary-substring
   local f=$1 want=$2 pid
   [ -r "$f" ] || return 0
   pid=$(head -n1 "$f" | tr -dc 0-9)
   [ -n "$pid" ] || return 0
+  grep -qx "pid $pid" <<<"$before" && return 0
   if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$want"; then
     echo "ensure-system.sh: stopping system $want (pid $pid) started by the install" >&2
     "${SUDO[@]}" kill -TERM "$pid" 2>/dev/null || true
@@ -100,7 +111,7 @@ stop_pidfile() { # pidfile expected-binary-substring
 }
 if command -v pg_lsclusters >/dev/null 2>&1; then
   pg_lsclusters -h 2>/dev/null | while read -r ver name _port status _rest; do
-    if [ "$status" = online ]; then
+    if [ "$status" = online ] && ! grep -qx "cluster $ver/$name" <<<"$before"; then
       echo "ensure-system.sh: stopping system cluster $ver/$name started by the install" >&2
       "${SUDO[@]}" pg_ctlcluster "$ver" "$name" stop -m fast >&2 || true
     fi
