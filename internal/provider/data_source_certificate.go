@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -62,6 +63,7 @@ func (d *certificateDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"pem": schema.StringAttribute{
 				MarkdownDescription: "One or more PEM `CERTIFICATE` blocks.",
 				Required:            true,
+				Validators:          []validator.String{certificatePEMValidator()},
 			},
 			"certificates": schema.ListNestedAttribute{
 				MarkdownDescription: "The certificates, in the order they appear in `pem`.",
