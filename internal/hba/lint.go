@@ -232,7 +232,7 @@ var passwordish = map[Method]bool{Trust: true, Password: true, MD5: true, ScramS
 var cleartext = map[Method]bool{Password: true, LDAP: true, RADIUS: true, PAM: true, BSD: true}
 
 func describe(i int, r Rule) string {
-	l, err := r.Render()
+	l, err := r.Redacted().Render()
 	if err != nil {
 		return fmt.Sprintf("rule %d", i)
 	}
@@ -379,4 +379,19 @@ func listOverlapsKeyword(ns []Name, kw string) bool {
 		}
 	}
 	return false
+}
+
+// Redacted returns a copy of the rule with secret option values
+// (ldapbindpasswd, radiussecrets) replaced by "(sensitive)", for messages
+// and logs.
+func (r Rule) Redacted() Rule {
+	opts := make([]Option, len(r.Options))
+	for i, o := range r.Options {
+		if sensitiveOptions[o.Name] {
+			o.Value = "(sensitive)"
+		}
+		opts[i] = o
+	}
+	r.Options = opts
+	return r
 }

@@ -14,9 +14,9 @@ import (
 
 // Files referenced with @ in the corpus, written next to pg_hba.conf.
 var oracleNameFiles = map[string][]string{
-	"dbs.txt":      {"filedb1", "filedb2"},
-	"users.txt":    {"fileuser1", "fileuser2"},
-	"my list.txt":  {"spaced"},
+	"dbs.txt":     {"filedb1", "filedb2"},
+	"users.txt":   {"fileuser1", "fileuser2"},
+	"my list.txt": {"spaced"},
 }
 
 func oracleCorpus() []Rule {

@@ -180,6 +180,9 @@ func ruleFromFields(fields [][]token, v int) (Rule, []Problem) {
 					return r, []Problem{*p}
 				}
 				i++
+				if _, err := netip.ParseAddr(m.s); err != nil {
+					return r, []Problem{{Field: "netmask", Value: m.s, Message: fmt.Sprintf("invalid IP mask %q", m.s)}}
+				}
 				r.Netmask = m.s
 			}
 		}

@@ -687,6 +687,10 @@ func ValidateIdentMapping(name string, m IdentMapping, prefix string, v int) []P
 	if err != nil || err2 != nil {
 		return ps
 	}
+	if _, err := renderName(dbu); err != nil {
+		add("database_user", m.DatabaseUser, err.Error())
+		return ps
+	}
 	if sys.regex {
 		if err := checkRegex(sys.value); err != nil {
 			add("system_user", m.SystemUser, err.Error())
