@@ -48,7 +48,7 @@ func libpqCategory(stderr string) (cat, sqlstate, last string) {
 		return CatHostname, "", last
 	case strings.Contains(last, "no password supplied"):
 		return CatNoPassword, "", last
-	case strings.Contains(last, "FATAL:"):
+	case strings.Contains(last, "FATAL:"), strings.Contains(last, "ERROR:"): // Pgpool-II reports auth failures as ERROR
 		for _, m := range []struct{ msg, code string }{
 			{"no pg_hba.conf entry", "28000"},
 			{"pg_hba.conf rejects connection", "28000"},
@@ -229,81 +229,97 @@ func TestAgreesWithLibpq(t *testing.T) {
 			srv := testserver.StartPostgres(t, sc.cfg)
 			srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
 			for _, cc := range sc.clients {
-				t.Run(cc.name, func(t *testing.T) {
-					req := cc.req
-					req.Host, req.Port, req.Database = srv.Host, srv.Port, "postgres"
-					start := time.Now()
-					results := Run(t.Context(), req)
-					elapsed := time.Since(start)
-					if len(results) != len(AllModes) {
-						t.Fatalf("got %d results", len(results))
-					}
-					psql := make([]testserver.PsqlResult, len(AllModes))
-					var wg sync.WaitGroup
-					for i, mode := range AllModes {
-						wg.Add(1)
-						go func() { defer wg.Done(); psql[i] = psqlFor(t, req, mode) }()
-					}
-					wg.Wait()
-					for i, mode := range AllModes {
-						r, p := results[i], psql[i]
-						if r.Mode != mode {
-							t.Fatalf("result %d is for %s, want %s", i, r.Mode, mode)
-						}
-						if p.ExitCode == -1 {
-							t.Fatalf("%s: psql did not run: %v", mode, p.Err)
-						}
-						libpqOK := p.ExitCode == 0
-						desc := fmt.Sprintf("%s: pgtls success=%v path=%s cat=%s err=%q | psql exit=%d out=%q err=%q", mode, r.Success, r.Path, r.Category, r.Error, p.ExitCode, strings.TrimSpace(p.Stdout), strings.TrimSpace(p.Stderr))
-						t.Log(desc)
-						if r.Success != libpqOK {
-							t.Errorf("DISAGREES with libpq: %s", desc)
-							continue
-						}
-						if w, ok := cc.want[mode]; ok && w != r.Success {
-							t.Errorf("scenario expectation wrong (both agree): %s", desc)
-						}
-						if w, ok := cc.paths[mode]; ok && w != r.Path {
-							t.Errorf("path %q, want %q: %s", r.Path, w, desc)
-						}
-						if libpqOK {
-							parts := strings.Split(strings.TrimSpace(p.Stdout), "|")
-							if len(parts) != 2 || parts[0] != r.AuthenticatedUser || (parts[1] == "true") != r.Encrypted {
-								t.Errorf("session differs: pgtls user=%q encrypted=%v: %s", r.AuthenticatedUser, r.Encrypted, desc)
-							}
-							if r.SSLStat == nil || r.SSLStat.SSL != r.Encrypted {
-								t.Errorf("pg_stat_ssl row missing or inconsistent (%+v): %s", r.SSLStat, desc)
-							}
-							if r.ServerVersion == "" || !strings.HasPrefix(r.ServerVersion, "15") {
-								t.Errorf("server_version %q: %s", r.ServerVersion, desc)
-							}
-							if r.Encrypted && (r.TLSVersion == "" || r.Cipher == "" || r.ServerCertificate == nil || r.SSLStat.Version == "") {
-								t.Errorf("TLS details missing: %+v", r)
-							}
-							if r.Encrypted && req.ClientCertPEM != "" && (!r.ClientCertificateSent || r.SSLStat.ClientDN == "") {
-								t.Errorf("client certificate not reported as sent: %+v %+v", r, r.SSLStat)
-							}
-							continue
-						}
-						cat, state, last := libpqCategory(p.Stderr)
-						if cat != r.Category {
-							t.Errorf("failure category %q, libpq's %q (%s): %s", r.Category, cat, last, desc)
-						}
-						if state != "" && state != r.SQLState {
-							t.Errorf("SQLSTATE %q, libpq's message implies %q: %s", r.SQLState, state, desc)
-						}
-						if strings.Contains(r.Error, alicePassword) {
-							t.Errorf("error leaks the password: %s", r.Error)
-						}
-						if strings.ContainsAny(r.Error, "\n\r") {
-							t.Errorf("error is not one line: %q", r.Error)
-						}
-					}
-					if elapsed > 5*time.Second {
-						t.Errorf("Run took %s", elapsed)
-					}
-				})
+				t.Run(cc.name, func(t *testing.T) { agreeWithLibpq(t, srv.Host, srv.Port, cc, true) })
 			}
 		})
+	}
+}
+
+// agreeWithLibpq runs Run() and psql with the same inputs for every mode
+// against host:port and fails on any disagreement. direct is false for a
+// pooler (pg_stat_ssl must then not be reported).
+func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct bool) {
+	t.Helper()
+	req := cc.req
+	req.Host, req.Port, req.Database = host, port, "postgres"
+	start := time.Now()
+	results := Run(t.Context(), req)
+	elapsed := time.Since(start)
+	if len(results) != len(AllModes) {
+		t.Fatalf("got %d results", len(results))
+	}
+	psql := make([]testserver.PsqlResult, len(AllModes))
+	var wg sync.WaitGroup
+	for i, mode := range AllModes {
+		wg.Add(1)
+		go func() { defer wg.Done(); psql[i] = psqlFor(t, req, mode) }()
+	}
+	wg.Wait()
+	for i, mode := range AllModes {
+		r, p := results[i], psql[i]
+		if r.Mode != mode {
+			t.Fatalf("result %d is for %s, want %s", i, r.Mode, mode)
+		}
+		if p.ExitCode == -1 {
+			t.Fatalf("%s: psql did not run: %v", mode, p.Err)
+		}
+		libpqOK := p.ExitCode == 0
+		desc := fmt.Sprintf("%s: pgtls success=%v path=%s cat=%s err=%q | psql exit=%d out=%q err=%q", mode, r.Success, r.Path, r.Category, r.Error, p.ExitCode, strings.TrimSpace(p.Stdout), strings.TrimSpace(p.Stderr))
+		t.Log(desc)
+		if r.Success != libpqOK {
+			t.Errorf("DISAGREES with libpq: %s", desc)
+			continue
+		}
+		if w, ok := cc.want[mode]; ok && w != r.Success {
+			t.Errorf("scenario expectation wrong (both agree): %s", desc)
+		}
+		if w, ok := cc.paths[mode]; ok && w != r.Path {
+			t.Errorf("path %q, want %q: %s", r.Path, w, desc)
+		}
+		if libpqOK {
+			parts := strings.Split(strings.TrimSpace(p.Stdout), "|")
+			// Through a pooler psql's pg_stat_ssl.ssl describes the pooler's
+			// own backend connection, so only the user is compared there.
+			if len(parts) != 2 || parts[0] != r.AuthenticatedUser || direct && (parts[1] == "true") != r.Encrypted {
+				t.Errorf("session differs: pgtls user=%q encrypted=%v: %s", r.AuthenticatedUser, r.Encrypted, desc)
+			}
+			if direct && (r.SSLStat == nil || r.SSLStat.SSL != r.Encrypted) {
+				t.Errorf("pg_stat_ssl row missing or inconsistent (%+v): %s", r.SSLStat, desc)
+			}
+			if !direct && r.SSLStat != nil {
+				t.Errorf("pg_stat_ssl row reported through a pooler (it would describe the pooler's backend connection): %+v", r.SSLStat)
+			}
+			if r.Encrypted != (r.Path == PathTLS || r.Path == PathPlaintextThenTLS) {
+				t.Errorf("encrypted=%v inconsistent with path %s", r.Encrypted, r.Path)
+			}
+			if r.ServerVersion == "" || !strings.HasPrefix(r.ServerVersion, "15") {
+				t.Errorf("server_version %q: %s", r.ServerVersion, desc)
+			}
+			if r.Encrypted && (r.TLSVersion == "" || r.Cipher == "" || r.ServerCertificate == nil || direct && r.SSLStat.Version == "") {
+				t.Errorf("TLS details missing: %+v", r)
+			}
+			if r.Encrypted && req.ClientCertPEM != "" && (!r.ClientCertificateSent || direct && r.SSLStat.ClientDN == "") {
+				t.Errorf("client certificate not reported as sent: %+v %+v", r, r.SSLStat)
+			}
+			continue
+		}
+		cat, state, last := libpqCategory(p.Stderr)
+		if cat != r.Category {
+			t.Errorf("failure category %q, libpq's %q (%s): %s", r.Category, cat, last, desc)
+		}
+		// The message-to-SQLSTATE map is PostgreSQL's; poolers use other
+		// codes for the same words (PgBouncer: 08P01).
+		if direct && state != "" && state != r.SQLState {
+			t.Errorf("SQLSTATE %q, libpq's message implies %q: %s", r.SQLState, state, desc)
+		}
+		if strings.Contains(r.Error, alicePassword) {
+			t.Errorf("error leaks the password: %s", r.Error)
+		}
+		if strings.ContainsAny(r.Error, "\n\r") {
+			t.Errorf("error is not one line: %q", r.Error)
+		}
+	}
+	if elapsed > 5*time.Second {
+		t.Errorf("Run took %s", elapsed)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,6 +60,7 @@ type attempt struct {
 	tlsState   tls.ConnectionState
 	peer       *x509.Certificate
 	clientSent bool
+	certAsked  bool // the server sent a CertificateRequest
 	localAddr  *net.TCPAddr
 	dialErr    error  // our own failure inside DialFunc (TCP, SSLRequest, handshake, verification)
 	dialCat    string // its category
@@ -103,8 +105,11 @@ func probeMode(parent context.Context, req Request, m *material, mode SSLMode) R
 		case a.refused:
 			// Server said N: continue unencrypted.
 			attempts = append(attempts, run(false))
-		case a.dialCat == CatCertVerify || a.dialCat == CatTLS:
-			// TLS handshake failure: libpq retries without SSL.
+		case (a.dialCat == CatCertVerify || a.dialCat == CatTLS) && !a.tlsDone:
+			// TLS handshake failure: libpq retries without SSL. (An alert
+			// after a completed TLS 1.3 handshake, e.g. the server
+			// rejecting our certificate, is a read error to libpq: no
+			// retry.)
 			attempts = append(attempts, run(false))
 		case a.tlsDone && a.sqlState != "" && !a.authOK.Load():
 			// ErrorResponse on the SSL connection before authentication
@@ -359,6 +364,8 @@ func connectAttempt(ctx context.Context, req Request, m *material, mode SSLMode,
 		a.finalErr, a.finalCat = a.dialErr, a.dialCat
 	case expired(ctx):
 		a.finalErr, a.finalCat = fmt.Errorf("timeout expired after %s", m.timeout), CatTimeout
+	case a.tlsDone && a.certAsked && !a.authOK.Load() && isReset(err):
+		a.finalErr, a.finalCat = errors.New("SSL error: server closed the connection right after the TLS handshake in which it asked for a client certificate (it most likely rejected the certificate sent, or its absence)"), CatTLS
 	case a.tlsDone && isTLSAlert(err):
 		// e.g. the server rejected our client certificate (TLS 1.3 reports
 		// that after the handshake, on the first read).
@@ -383,6 +390,10 @@ func innermost(err error) string {
 		}
 		err = u
 	}
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func isTLSAlert(err error) bool {
@@ -471,6 +482,7 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 		MinVersion:         tls.VersionTLS12, // libpq's ssl_min_protocol_version default
 		InsecureSkipVerify: true,             // verification is ours, below
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			a.certAsked = true
 			if m.clientCert == nil {
 				return &tls.Certificate{}, nil
 			}
@@ -514,8 +526,43 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 			return fail(CatHostname, err)
 		}
 	}
+	if a.certAsked && a.tlsState.Version == tls.VersionTLS13 {
+		// In TLS 1.3 the server judges our certificate (or its absence)
+		// only after our Finished, so its rejection alert arrives after
+		// the handshake "succeeded". Wait briefly for it before the startup
+		// packet is written: otherwise the write hits the closed socket and
+		// the RST discards the alert. Only NewSessionTicket (handled inside
+		// crypto/tls) or nothing can legitimately arrive here, since the
+		// server waits for our startup packet.
+		if err := peekAlert(ctx, tc); err != nil {
+			tc.Close()
+			return fail(CatTLS, fmt.Errorf("SSL error: %s", innermost(err)))
+		}
+	}
 	_ = raw.SetDeadline(time.Time{})
 	return tc, nil
+}
+
+// alertWait bounds peekAlert.
+const alertWait = 150 * time.Millisecond
+
+func peekAlert(ctx context.Context, tc *tls.Conn) error {
+	wait := time.Now().Add(alertWait)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(wait) {
+		wait = dl
+	}
+	_ = tc.SetReadDeadline(wait)
+	defer func() { _ = tc.SetReadDeadline(time.Time{}) }()
+	var b [1]byte
+	n, err := tc.Read(b[:])
+	if n > 0 {
+		return fmt.Errorf("server sent data before the startup packet")
+	}
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		return nil
+	}
+	return err
 }
 
 // expired reports whether ctx is done or its deadline has passed (a socket
