@@ -101,12 +101,12 @@ func GenerateKey(kt KeyType, rand io.Reader) (crypto.Signer, error) {
 // something downstream, or "" when the key type is fine for a CA.
 func CAKeyTypeWarning(kt KeyType) string {
 	if kt == KeyEd25519 {
-		return "Certificates signed by an Ed25519 CA break SCRAM channel binding in libpq: " +
-			"tls-server-end-point needs a hash derived from the signature algorithm of the server " +
-			"certificate and Ed25519 has none, so connections with channel_binding=require fail with " +
-			"\"could not find digest for NID UNDEF\" (channel_binding=prefer silently falls back to no " +
-			"binding). Use ecdsa-p256, ecdsa-p384 or an RSA key type for CAs that sign PostgreSQL server " +
-			"certificates."
+		return "Certificates signed by an Ed25519 CA break SCRAM authentication over TLS in libpq: " +
+			"channel binding (tls-server-end-point) hashes the server certificate with the digest of its " +
+			"signature algorithm and Ed25519 has none, so psql and every libpq client fail with " +
+			"\"could not find digest for NID UNDEF\" under channel_binding=require and also under the " +
+			"default channel_binding=prefer; only channel_binding=disable connects. Use ecdsa-p256, " +
+			"ecdsa-p384 or an RSA key type for CAs that sign PostgreSQL server certificates."
 	}
 	return ""
 }

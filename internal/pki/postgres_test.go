@@ -153,3 +153,47 @@ func TestPostgresAcceptsIssuedCertificates(t *testing.T) {
 		t.Error("bob's certificate logged in as alice")
 	}
 }
+
+// TestEd25519CABreaksChannelBinding proves the CAKeyTypeWarning claim with
+// libpq: SCRAM with channel_binding=require fails against a server
+// certificate signed by an Ed25519 CA and works with an ECDSA CA.
+func TestEd25519CABreaksChannelBinding(t *testing.T) {
+	testserver.RequirePostgres(t)
+	for _, tc := range []struct {
+		caKey KeyType
+		ok    bool
+	}{{KeyECDSAP256, true}, {KeyEd25519, false}} {
+		t.Run(string(tc.caKey), func(t *testing.T) {
+			root := mustRoot(t, caReq("cb root "+string(tc.caKey), tc.caKey))
+			srv, err := NewServerCert(ServerRequest{IPAddresses: []netip.Addr{netip.MustParseAddr("127.0.0.1")}, Validity: time.Hour}, issuerOf(t, root), time.Now(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pg := testserver.StartPostgres(t, testserver.PostgresConfig{
+				SSL: true, CertPEM: srv.FullchainPEM, KeyPEM: srv.PrivateKeyPEM,
+				HBA:   "hostssl all carol 127.0.0.1/32 scram-sha-256\n",
+				Roles: []string{"carol"},
+			})
+			pg.Exec(t, "SET password_encryption = 'scram-sha-256'; ALTER ROLE carol PASSWORD 'not-a-real-secret'")
+			for _, cb := range []string{"require", "prefer", "disable"} {
+				res := testserver.Psql(t, map[string]string{
+					"host": pg.Host, "port": strconv.Itoa(pg.Port), "user": "carol", "dbname": "postgres",
+					"sslmode": "verify-full", "password": "not-a-real-secret", "channel_binding": cb,
+				}, testserver.ClientTLS{RootCertPEM: srv.CABundlePEM}, "select current_user")
+				t.Logf("channel_binding=%s: exit %d %s", cb, res.ExitCode, res.Stderr)
+				if tc.ok || cb == "disable" {
+					if res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != "carol" {
+						t.Fatalf("channel_binding=%s with a %s CA failed (exit %d): %s", cb, tc.caKey, res.ExitCode, res.Stderr)
+					}
+					continue
+				}
+				if res.ExitCode == 0 || !strings.Contains(res.Stderr, "could not find digest for NID UNDEF") {
+					t.Fatalf("channel_binding=%s: expected libpq to fail with the Ed25519 digest error, got exit %d: %s", cb, res.ExitCode, res.Stderr)
+				}
+			}
+			if w := CAKeyTypeWarning(KeyEd25519); !strings.Contains(w, "could not find digest for NID UNDEF") || !strings.Contains(w, "default channel_binding=prefer") {
+				t.Fatal("warning text does not quote the libpq error")
+			}
+		})
+	}
+}
