@@ -12,9 +12,9 @@ var fuzzOptionNames = []string{"", "ldapserver", "ldapprefix", "ldapbasedn", "ld
 // tokenizer semantics) reads back as exactly the same rule, with no problem.
 func FuzzRenderParse(f *testing.F) {
 	seeds := []struct {
-		typ, method, dbKind, userKind, opt uint8
+		typ, method, dbKind, userKind, opt                   uint8
 		db, user, addr, mask, optVal, cmt, mapName, sys, dbu string
-		v                                                   uint8
+		v                                                    uint8
 	}{
 		{1, 2, 0, 0, 0, "app", "alice", "10.0.0.0/8", "", "", "", "", "bob", "bob", 15},
 		{2, 11, 0, 1, 0, "all", "admins", "all", "", "", "note", "certmap", "/^(.*)$", `\1`, 15},

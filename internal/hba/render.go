@@ -112,6 +112,16 @@ func renderNames(field string, names []Name) (string, error) {
 	return strings.Join(parts, ","), nil
 }
 
+// String returns the rendered line with secrets redacted, or a description
+// of why it cannot be rendered.
+func (r Rule) String() string {
+	l, err := r.Redacted().Render()
+	if err != nil {
+		return "<unrenderable rule: " + err.Error() + ">"
+	}
+	return l
+}
+
 // Render returns the rule as one pg_hba.conf line (no trailing newline).
 // Every user string is quoted exactly as PostgreSQL's tokenizer reads it;
 // what cannot be written safely (newline, CR, NUL, an address that is not a
