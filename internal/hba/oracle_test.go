@@ -230,6 +230,8 @@ var oracleInvalidLines = []string{
 	`host all all all md5,trust`,
 	`host all all 10.1 md5`,
 	`local all all trust clientname=DN`,
+	`hostssl all all all md5 clientcert=`,
+	`hostssl all all all cert clientname=`,
 }
 
 type hbaRow struct {

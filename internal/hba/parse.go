@@ -209,6 +209,9 @@ func ruleFromFields(fields [][]token, v int) (Rule, []Problem) {
 				return r, []Problem{{Field: "options." + name, Value: shownValue(name, val), Message: "option specified more than once (PostgreSQL silently keeps the last one)"}}
 			}
 			seen[name] = true
+			if val == "" && (name == "clientcert" || name == "clientname" || name == "map") {
+				return r, []Problem{{Field: name, Value: val, Message: fmt.Sprintf("invalid value for %s: \"\"", name)}}
+			}
 			switch name {
 			case "clientcert":
 				r.ClientCert = val

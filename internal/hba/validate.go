@@ -334,6 +334,11 @@ func (r Rule) Validate(t Target, v int) []Problem {
 	ps = append(ps, validateNames("databases", r.Databases, false, t, v)...)
 	ps = append(ps, validateNames("users", r.Users, true, t, v)...)
 	ps = append(ps, r.validateAddress(t)...)
+	if r.Comment != "" {
+		if err := checkComment(r.Comment); err != nil {
+			add("comment", r.Comment, err.Error())
+		}
+	}
 
 	if !knownMethods[r.Method] {
 		add("method", string(r.Method), fmt.Sprintf("invalid authentication method %q", r.Method))
