@@ -70,7 +70,12 @@ var caEpoch = time.Now().Add(-7 * 24 * time.Hour)
 
 func newCA(t testing.TB, cn string) *testCA {
 	t.Helper()
-	is, err := pki.NewRootCA(pki.CARequest{Subject: pki.Subject{CommonName: cn, Organization: "pgtls check tests"}, Validity: 30 * 24 * time.Hour, MaxPathLen: -1}, caEpoch, rand.Reader)
+	return newCAKeyType(t, cn, pki.KeyECDSAP256)
+}
+
+func newCAKeyType(t testing.TB, cn string, kt pki.KeyType) *testCA {
+	t.Helper()
+	is, err := pki.NewRootCA(pki.CARequest{Subject: pki.Subject{CommonName: cn, Organization: "pgtls check tests"}, KeyType: kt, Validity: 30 * 24 * time.Hour, MaxPathLen: -1}, caEpoch, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,18 +120,19 @@ const (
 
 // Failure categories (Result.Category).
 const (
-	CatNone       = ""
-	CatConnect    = "connect"      // TCP connect failed (refused, unreachable, DNS)
-	CatTimeout    = "timeout"      // the probe hit the timeout
-	CatSSLRefused = "ssl-refused"  // server does not support SSL but the mode requires it
-	CatNoRootCert = "no-root-cert" // verify-ca/verify-full without a root certificate
-	CatCertVerify = "cert-verify"  // server chain verification failed (CA, expiry, EKU, CRL)
-	CatHostname   = "hostname"     // verify-full host name mismatch
-	CatTLS        = "tls"          // handshake or TLS record failure (includes the server refusing our client certificate)
-	CatNoPassword = "no-password"  // the server asked for a password and none was given
-	CatServer     = "server"       // the server sent an ErrorResponse (see SQLState)
-	CatProtocol   = "protocol"     // anything else (connection closed, protocol violation)
-	CatInvalidReq = "invalid-request"
+	CatNone           = ""
+	CatConnect        = "connect"         // TCP connect failed (refused, unreachable, DNS)
+	CatTimeout        = "timeout"         // the probe hit the timeout
+	CatSSLRefused     = "ssl-refused"     // server does not support SSL but the mode requires it
+	CatNoRootCert     = "no-root-cert"    // verify-ca/verify-full without a root certificate
+	CatCertVerify     = "cert-verify"     // server chain verification failed (CA, expiry, EKU, CRL)
+	CatHostname       = "hostname"        // verify-full host name mismatch
+	CatTLS            = "tls"             // handshake or TLS record failure (includes the server refusing our client certificate)
+	CatNoPassword     = "no-password"     // the server asked for a password and none was given
+	CatChannelBinding = "channel-binding" // SCRAM channel binding impossible with this server certificate (libpq fails client-side)
+	CatServer         = "server"          // the server sent an ErrorResponse (see SQLState)
+	CatProtocol       = "protocol"        // anything else (connection closed, protocol violation)
+	CatInvalidReq     = "invalid-request"
 )
 
 // Result is the outcome of one sslmode.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
@@ -46,6 +47,8 @@ func libpqCategory(stderr string) (cat, sqlstate, last string) {
 		return CatCertVerify, "", last
 	case strings.Contains(last, "does not match host name"), strings.Contains(last, "could not get server's host name"):
 		return CatHostname, "", last
+	case strings.Contains(last, "could not find digest for NID"):
+		return CatChannelBinding, "", last
 	case strings.Contains(last, "no password supplied"):
 		return CatNoPassword, "", last
 	case strings.Contains(last, "FATAL:"), strings.Contains(last, "ERROR:"): // Pgpool-II reports auth failures as ERROR
@@ -105,6 +108,8 @@ func TestAgreesWithLibpq(t *testing.T) {
 	cnIPWithDNS := ca.server(t, "127.0.0.1", []string{"db.example.test"})
 	expired := ca.issue(t, leafOpts{cn: "localhost", dns: []string{"localhost"}, ips: []string{"127.0.0.1"}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, notBefore: now.Add(-72 * time.Hour), notAfter: now.Add(-24 * time.Hour)})
 	noServerAuth := ca.issue(t, leafOpts{cn: "localhost", dns: []string{"localhost"}, ips: []string{"127.0.0.1"}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	edCA := newCAKeyType(t, "ed25519 root", pki.KeyEd25519)
+	edSigned := edCA.server(t, "localhost", []string{"localhost"}, "127.0.0.1")
 	inter := ca.intermediate(t, "pgtls test intermediate")
 	viaInter := inter.server(t, "localhost", []string{"localhost"}, "127.0.0.1")
 	alice := ca.client(t, "alice")
@@ -218,6 +223,12 @@ func TestAgreesWithLibpq(t *testing.T) {
 				r.CRLPEM = ca.crl(t, &leaf{cert: inter.cert}) + inter.crl(t)
 				return r
 			}(), want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull)},
+		}},
+		// Channel binding (tls-server-end-point) is undefined for an
+		// Ed25519 signature: SCRAM over TLS must behave as libpq does.
+		{name: "ed25519-ca-scram", cfg: sslServer(edSigned, hostScram), clients: []clientCase{
+			{name: "password+root", req: Request{User: "alice", Password: alicePassword, RootCertPEM: edCA.pem}},
+			{name: "password", req: pw},
 		}},
 		{name: "no-serverauth-eku", cfg: sslServer(noServerAuth, "hostssl all all 127.0.0.1/32 scram-sha-256"), clients: []clientCase{
 			{name: "password+root", req: withRoot(pw), want: all(false)},

@@ -66,6 +66,7 @@ type attempt struct {
 	dialCat    string // its category
 	authOK     atomic.Bool
 	noPassword atomic.Bool
+	cbErr      atomic.Bool // channel binding impossible (see endPointHashDefined)
 	finalErr   error
 	finalCat   string
 	sqlState   string
@@ -360,6 +361,8 @@ func connectAttempt(ctx context.Context, req Request, m *material, mode SSLMode,
 		a.sqlState, a.finalCat = pgErr.Code, CatServer
 	case a.noPassword.Load():
 		a.finalErr, a.finalCat = errNoPassword, CatNoPassword
+	case a.cbErr.Load():
+		a.finalErr, a.finalCat = errors.New(innermost(err)), CatChannelBinding
 	case a.dialErr != nil:
 		a.finalErr, a.finalCat = a.dialErr, a.dialCat
 	case expired(ctx):
@@ -613,10 +616,7 @@ func (s *authSniffer) Read(p []byte) (int, error) {
 func (s *authSniffer) scan(b []byte) error {
 	for len(b) > 0 && !s.done {
 		if s.body == 0 && len(s.hdr) < 5 {
-			need := 5 - len(s.hdr)
-			if need > len(b) {
-				need = len(b)
-			}
+			need := min(5-len(s.hdr), len(b))
 			s.hdr = append(s.hdr, b[:need]...)
 			b = b[need:]
 			if len(s.hdr) == 5 {
@@ -629,31 +629,75 @@ func (s *authSniffer) scan(b []byte) error {
 			}
 			continue
 		}
-		take := s.body
-		if take > len(b) {
-			take = len(b)
-		}
-		if s.typ == 'R' && len(s.code) < 4 {
-			k := min(4-len(s.code), take)
-			s.code = append(s.code, b[:k]...)
-			if len(s.code) == 4 {
-				switch binary.BigEndian.Uint32(s.code) {
-				case 0: // AuthenticationOk
-					s.a.authOK.Store(true)
-					s.done = true
-				case 3, 5, 10: // cleartext, MD5, SASL
-					if s.noPassword {
-						s.a.noPassword.Store(true)
-						return errNoPassword
-					}
-				}
-			}
+		take := min(s.body, len(b))
+		if s.typ == 'R' && len(s.code) < maxAuthBody {
+			s.code = append(s.code, b[:min(take, maxAuthBody-len(s.code))]...)
 		}
 		s.body -= take
 		b = b[take:]
 		if s.body == 0 {
 			s.hdr = s.hdr[:0]
+			if s.typ == 'R' {
+				if err := s.authRequest(s.code); err != nil {
+					return err
+				}
+			}
 		}
+	}
+	return nil
+}
+
+// maxAuthBody bounds what authSniffer keeps of one authentication message.
+const maxAuthBody = 4096
+
+func (s *authSniffer) authRequest(body []byte) error {
+	if len(body) < 4 {
+		return nil
+	}
+	switch binary.BigEndian.Uint32(body) {
+	case 0: // AuthenticationOk
+		s.a.authOK.Store(true)
+		s.done = true
+	case 3, 5: // cleartext, MD5
+		if s.noPassword {
+			s.a.noPassword.Store(true)
+			return errNoPassword
+		}
+	case 10: // SASL: mechanism list
+		if s.noPassword {
+			s.a.noPassword.Store(true)
+			return errNoPassword
+		}
+		plus := false
+		for _, mech := range strings.Split(string(body[4:]), "\x00") {
+			if mech == "SCRAM-SHA-256-PLUS" {
+				plus = true
+			}
+		}
+		// libpq picks SCRAM-SHA-256-PLUS whenever it is offered over TLS
+		// (channel_binding=prefer) and then needs the tls-server-end-point
+		// hash of the server certificate, which is undefined for some
+		// signature algorithms: libpq fails the connection there, while
+		// pgx would quietly fall back to plain SCRAM.
+		if plus && s.a.tlsDone && s.a.peer != nil {
+			if err := endPointHashDefined(s.a.peer); err != nil {
+				s.a.cbErr.Store(true)
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// endPointHashDefined mirrors libpq's pgtls_get_peer_certificate_hash: the
+// hash follows the certificate's signature digest (MD5/SHA-1 become
+// SHA-256); without a digest (Ed25519, unknown algorithms) it errors.
+func endPointHashDefined(c *x509.Certificate) error {
+	switch c.SignatureAlgorithm {
+	case x509.PureEd25519:
+		return errors.New("could not find digest for NID UNDEF: the server certificate is signed with Ed25519, for which SCRAM channel binding (tls-server-end-point) is undefined")
+	case x509.UnknownSignatureAlgorithm:
+		return errors.New("could not find digest for NID UNDEF: the server certificate's signature algorithm has no digest for SCRAM channel binding (tls-server-end-point)")
 	}
 	return nil
 }
