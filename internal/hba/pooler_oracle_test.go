@@ -133,3 +133,86 @@ func TestOraclePgBouncer118(t *testing.T) {
 		}
 	}
 }
+
+var pgpoolErrLineRE = regexp.MustCompile(`main pid \d+: CONTEXT:  line (\d+) of configuration file`)
+
+// TestOraclePgpool435 loads rendered files into a real Pgpool-II 4.3.5:
+// rules valid for the pgpool target load without a logged error, and lines
+// Pgpool-II refuses are rejected by Validate(pgpool).
+func TestOraclePgpool435(t *testing.T) {
+	testserver.RequirePgpool(t)
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{})
+	crt, key, err := testserver.SelfSignedServerCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := testserver.StartPgpool(t, testserver.PgpoolConfig{Backend: pg, CertPEM: crt, KeyPEM: key})
+	g.WriteFile(t, "dbs.txt", "filedb1\n")
+	valid := []Rule{
+		mk(Local, allN, allN, "", Trust),
+		mk(Host, allN, allN, "127.0.0.1/32", Trust),
+		mk(HostSSL, allN, allN, "10.0.0.0/8", ScramSHA256),
+		mk(HostSSL, allN, allN, "10.0.0.0/8", Cert),
+		mk(Host, allN, allN, "10.0.0.0/8", Cert),
+		mk(HostNoSSL, allN, allN, "all", Reject),
+		mk(Host, allN, allN, "samehost", MD5),
+		mk(Host, allN, allN, "db.example.com", MD5),
+		mk(Host, allN, allN, "::1/128", Password),
+		withMask(mk(Host, allN, allN, "10.1.0.0", MD5), "255.255.0.0"),
+		mk(Host, []Name{Kw("sameuser")}, allN, "10.0.0.0/8", MD5),
+		mk(Host, []Name{Lit("my db"), Lit(`a"b`), Lit("all")}, []Name{Lit("x,y"), Lit("#h")}, "10.0.0.0/8", MD5),
+		mk(Host, []Name{FileRef("dbs.txt")}, allN, "10.0.0.0/8", MD5),
+		withOpts(mk(Host, allN, allN, "10.0.0.0/8", PAM), "pamservice", "pgpool"),
+		{Type: Host, Databases: allN, Users: allN, Address: "10.0.0.0/8", Method: Reject, Comment: "a comment, with \"quotes\""},
+	}
+	for i, r := range valid {
+		if ps := r.Validate(TargetPgpool, 0); len(ps) > 0 {
+			t.Fatalf("valid[%d] rejected: %v", i, ps)
+		}
+	}
+	content, err := RenderFile(valid, "pgpool oracle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(g.Log())
+	g.WriteFile(t, "pool_hba.conf", content)
+	g.Reload(t)
+	time.Sleep(300 * time.Millisecond)
+	if l := g.Log()[n:]; strings.Contains(l, "CONTEXT:  line") || strings.Contains(l, "could not open") || strings.Contains(l, "invalid") {
+		t.Errorf("Pgpool-II logged errors for a valid file:\n%s\n%s", content, l)
+	}
+
+	refused := []Rule{
+		mk(HostGSSEnc, allN, allN, "10.0.0.0/8", Trust),
+		mk(HostNoGSSEnc, allN, allN, "10.0.0.0/8", MD5),
+		withOpts(mk(HostSSL, allN, allN, "10.0.0.0/8", Cert), "clientcert", "verify-full"),
+		withOpts(mk(HostSSL, allN, allN, "10.0.0.0/8", ScramSHA256), "clientname", "DN"),
+		withOpts(mk(HostSSL, allN, allN, "10.0.0.0/8", Cert), "map", "m"),
+		mk(Host, allN, allN, "10.0.0.0/8", GSS),
+		mk(Host, allN, allN, "10.0.0.0/8", Ident),
+		withOpts(mk(Host, allN, allN, "10.0.0.0/8", RADIUS), "radiusservers", "127.0.0.1", "radiussecrets", "x"),
+		withOpts(mk(Host, allN, allN, "10.0.0.0/8", MD5), "pamservice", "x"),
+	}
+	for i, r := range refused {
+		if ps := r.Validate(TargetPgpool, 0); len(ps) == 0 {
+			t.Errorf("refused[%d] accepted by Validate(pgpool): %s", i, r.String())
+		}
+	}
+	content, err = RenderFile(refused, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n = len(g.Log())
+	g.WriteFile(t, "pool_hba.conf", content)
+	g.Reload(t)
+	time.Sleep(300 * time.Millisecond)
+	got := map[string]bool{}
+	for _, m := range pgpoolErrLineRE.FindAllStringSubmatch(g.Log()[n:], -1) {
+		got[m[1]] = true
+	}
+	for i := range refused {
+		if !got[fmt.Sprint(i+1)] {
+			t.Errorf("oracle: Pgpool-II 4.3.5 accepts line %d %q (test corpus wrong)\n%s", i+1, refused[i].String(), g.Log()[n:])
+		}
+	}
+}

@@ -165,9 +165,6 @@ func (r Rule) validateAddress(t Target) []Problem {
 		if t == TargetPgBouncer {
 			add("address", a, "PgBouncer 1.18 accepts only IP addresses (it drops the line: \"failed to parse address\")")
 		}
-		if t == TargetPgpool {
-			add("address", a, "the pgpool target accepts only IP addresses with a CIDR mask or netmask")
-		}
 		return ps
 	}
 	if strings.Contains(a, "/") {
@@ -231,9 +228,6 @@ func (r Rule) validateAddress(t Target) []Problem {
 	if t == TargetPgBouncer {
 		add("address", a, "PgBouncer 1.18 accepts only IP addresses (it drops the line: \"failed to parse address\")")
 	}
-	if t == TargetPgpool {
-		add("address", a, "the pgpool target accepts only IP addresses with a CIDR mask or netmask")
-	}
 	return ps
 }
 
@@ -292,9 +286,6 @@ func validateNames(field string, names []Name, users bool, t Target, v int) []Pr
 		case File:
 			if t == TargetPgBouncer && !safeBare(n.Value) {
 				add("PgBouncer 1.18 cannot read a quoted @file name; use a file name of letters, digits, _ . - only")
-			}
-			if t == TargetPgpool {
-				add("@file is not supported by the pgpool target")
 			}
 		case Literal:
 			if strings.HasPrefix(n.Value, "/") && t == TargetPostgreSQL && v >= 16 {
