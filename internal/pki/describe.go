@@ -26,6 +26,9 @@ type CertInfo struct {
 // FingerprintSHA256 is the SHA-256 of the DER certificate in lowercase hex
 // without separators.
 func FingerprintSHA256(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
 	sum := sha256.Sum256(c.Raw)
 	return hex.EncodeToString(sum[:])
 }
@@ -33,13 +36,21 @@ func FingerprintSHA256(c *x509.Certificate) string {
 // FingerprintSHA1 is the SHA-1 of the DER certificate in lowercase hex
 // without separators.
 func FingerprintSHA1(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
 	sum := sha1.Sum(c.Raw)
 	return hex.EncodeToString(sum[:])
 }
 
 // SubjectKeyIDHex is the subject key identifier in lowercase hex ("" if
 // absent).
-func SubjectKeyIDHex(c *x509.Certificate) string { return hex.EncodeToString(c.SubjectKeyId) }
+func SubjectKeyIDHex(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	return hex.EncodeToString(c.SubjectKeyId)
+}
 
 // SerialString is the serial number in decimal (as the hashicorp/tls
 // provider renders it).
@@ -50,8 +61,11 @@ func SerialString(c *x509.Certificate) string {
 	return c.SerialNumber.String()
 }
 
-// Describe summarises a certificate.
+// Describe summarises a certificate (the zero CertInfo for nil).
 func Describe(c *x509.Certificate) CertInfo {
+	if c == nil {
+		return CertInfo{}
+	}
 	info := CertInfo{
 		Subject:            RFC2253(c),
 		Issuer:             issuerRFC2253(c),

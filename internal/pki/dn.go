@@ -60,12 +60,20 @@ func RFC2253(c *x509.Certificate) string {
 }
 
 // issuerRFC2253 renders the issuer DN the same way.
-func issuerRFC2253(c *x509.Certificate) string { return formatDN(c.RawIssuer) }
+func issuerRFC2253(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	return formatDN(c.RawIssuer)
+}
 
 // SubjectDNFor computes, before any certificate exists, the RFC 2253 subject
 // string RFC2253 returns for a certificate issued with this subject. It
 // returns "" for an invalid subject.
 func SubjectDNFor(sub Subject) string {
+	if sub.Validate() != nil {
+		return ""
+	}
 	der, err := sub.marshal()
 	if err != nil {
 		return ""

@@ -1,0 +1,92 @@
+package pki
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestDescribe(t *testing.T) {
+	root := mustRoot(t, caReq("describe root", KeyECDSAP256))
+	srv := mustServer(t, issuerOf(t, root), ServerRequest{CommonName: "primary", DNSNames: []string{"db.example.com"},
+		IPAddresses: []netip.Addr{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("fd00::5")}, KeyType: KeyRSA2048, Validity: 48 * time.Hour})
+	info := Describe(srv.Cert)
+	s256 := sha256.Sum256(srv.Cert.Raw)
+	s1 := sha1.Sum(srv.Cert.Raw)
+	want := CertInfo{
+		Subject: "CN=primary", Issuer: "CN=describe root,O=pgtls tests", CommonName: "primary",
+		DNSNames: []string{"db.example.com"}, IPAddresses: []string{"10.0.0.5", "fd00::5"}, EmailAddresses: []string{},
+		Serial: srv.Cert.SerialNumber.String(), NotBefore: t0.Add(-5 * time.Minute), NotAfter: t0.Add(48 * time.Hour),
+		FingerprintSHA256: hex.EncodeToString(s256[:]), FingerprintSHA1: hex.EncodeToString(s1[:]),
+		IsCA: false, KeyType: "rsa-2048", SignatureAlgorithm: "ECDSA-SHA256",
+		SubjectKeyID: hex.EncodeToString(srv.Cert.SubjectKeyId), AuthorityKeyID: hex.EncodeToString(root.Cert.SubjectKeyId),
+		SelfSigned: false,
+	}
+	if !reflect.DeepEqual(info, want) {
+		t.Errorf("Describe =\n%+v\nwant\n%+v", info, want)
+	}
+	if len(info.FingerprintSHA256) != 64 || len(info.SubjectKeyID) != 40 || len(info.AuthorityKeyID) != 40 {
+		t.Error("hex lengths")
+	}
+	rinfo := Describe(root.Cert)
+	if !rinfo.IsCA || !rinfo.SelfSigned || rinfo.AuthorityKeyID != "" || rinfo.Subject != rinfo.Issuer {
+		t.Errorf("root info %+v", rinfo)
+	}
+	if !reflect.DeepEqual(Describe(nil), CertInfo{}) || FingerprintSHA256(nil) != "" || SubjectKeyIDHex(nil) != "" || SerialString(nil) != "" || RFC2253(nil) != "" {
+		t.Error("nil certificate must give zero values")
+	}
+	if SubjectDNFor(Subject{Country: "germany"}) != "" {
+		t.Error("SubjectDNFor of an invalid subject must be empty")
+	}
+}
+
+func FuzzParseCertificatesPEM(f *testing.F) {
+	root := mustRoot(f, caReq("fuzz", KeyEd25519))
+	f.Add(root.CertPEM)
+	f.Add(root.CertPEM + "x")
+	f.Add("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		certs, err := ParseCertificatesPEM(s)
+		if err == nil {
+			for _, c := range certs {
+				_ = Describe(c)
+			}
+			_, _ = ParseIssuerCert(s, s)
+		}
+	})
+}
+
+func FuzzParsePrivateKeyPEM(f *testing.F) {
+	root := mustRoot(f, caReq("fuzz key", KeyEd25519))
+	f.Add(root.PrivateKeyPEM)
+	f.Add(root.CertPEM)
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = ParsePrivateKeyPEM(s)
+	})
+}
+
+func FuzzFormatDN(f *testing.F) {
+	der, _ := Subject{CommonName: "a,b", EmailAddress: "x@y.z", Country: "DE"}.marshal()
+	f.Add(der)
+	f.Add([]byte{0x30, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = formatDN(b)
+	})
+}
+
+func FuzzValidators(f *testing.F) {
+	for _, s := range []string{"*.example.com", "a.*.b", "pg_x", "public", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = ValidateDNSName(s)
+		_ = ValidateDNSConstraint(s)
+		_ = ValidateRoleName(s)
+		_ = (Subject{CommonName: s, EmailAddress: s, Country: s}).Validate()
+		_, _ = ParseKeyType(s)
+	})
+}
