@@ -23,6 +23,7 @@ const alicePassword = "alice-pw-Secret1"
 
 type clientCase struct {
 	name  string
+	host  string             // overrides the server's address (e.g. "localhost")
 	req   Request            // Host/Port are filled in per server
 	paths map[SSLMode]string // optional: expected Path per mode
 	want  map[SSLMode]bool   // optional: expected success per mode (sanity: the scenario tests what it claims)
@@ -150,6 +151,7 @@ func TestAgreesWithLibpq(t *testing.T) {
 				paths: map[SSLMode]string{ModePrefer: PathTLS, ModeAllow: PathPlaintext, ModeDisable: PathPlaintext}},
 			{name: "password+root", req: withRoot(pw), want: all(true)},
 			{name: "password+root+servername", req: named(withRoot(pw), "localhost"), want: all(true)},
+			{name: "host-localhost", host: "localhost", req: withRoot(pw), want: all(true)},
 			{name: "wrong-password", req: withRoot(Request{User: "alice", Password: "nope"}), want: all(false)},
 			{name: "no-password", req: withRoot(Request{User: "alice"}), want: all(false)},
 			{name: "wrong-ca", req: Request{User: "alice", Password: alicePassword, RootCertPEM: other.pem},
@@ -253,9 +255,13 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 	t.Helper()
 	req := cc.req
 	req.Host, req.Port, req.Database = host, port, "postgres"
+	if cc.host != "" {
+		req.Host = cc.host
+	}
 	start := time.Now()
 	results := Run(t.Context(), req)
 	elapsed := time.Since(start)
+	t.Logf("Run (6 modes, concurrent) took %s", elapsed)
 	if len(results) != len(AllModes) {
 		t.Fatalf("got %d results", len(results))
 	}

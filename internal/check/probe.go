@@ -129,7 +129,8 @@ func probeMode(parent context.Context, req Request, m *material, mode SSLMode) R
 			res.ServerCertificate = summarizeCert(a.peer)
 		}
 		if a.tlsDone {
-			res.TLSVersion = tls.VersionName(a.tlsState.Version)
+			// libpq, psql and pg_stat_ssl spell it "TLSv1.3", Go "TLS 1.3".
+			res.TLSVersion = strings.Replace(tls.VersionName(a.tlsState.Version), "TLS 1.", "TLSv1.", 1)
 			res.Cipher = tls.CipherSuiteName(a.tlsState.CipherSuite)
 			res.ClientCertificateSent = a.clientSent
 		}
@@ -339,6 +340,10 @@ func connectAttempt(ctx context.Context, req Request, m *material, mode SSLMode,
 	}
 	cfg.LookupFunc = (&net.Resolver{}).LookupHost
 	cfg.DialFunc = func(dctx context.Context, network, addr string) (net.Conn, error) {
+		// A host name may resolve to several addresses, tried in turn
+		// (like libpq): keep only the last address's state.
+		a.refused, a.tlsDone, a.peer, a.clientSent, a.certAsked = false, false, nil, false, false
+		a.localAddr, a.dialErr, a.dialCat = nil, nil, ""
 		c, err := dialAndNegotiate(dctx, m, mode, a, network, addr)
 		if err != nil && a.dialErr == nil {
 			a.dialErr, a.dialCat = err, CatProtocol
