@@ -275,11 +275,14 @@ func Lint(rules []Rule, idents []IdentMap, opts LintOptions) []Finding {
 		addrs[i] = ruleAddr(r)
 	}
 
-	for j, r := range rules {
-		// shadowed: the first earlier rule that covers r.
+	// coveredBy returns the first rule before j that matches every
+	// connection of kinds (a subset of rule j's) that rule j could match,
+	// or -1.
+	coveredBy := func(j, kinds int) int {
+		r := rules[j]
 		for i := 0; i < j; i++ {
 			e := rules[i]
-			if typeKinds[e.Type]&typeKinds[r.Type] != typeKinds[r.Type] || typeKinds[r.Type] == 0 {
+			if typeKinds[e.Type]&kinds != kinds || kinds == 0 {
 				continue
 			}
 			if !listCovers(e.Databases, r.Databases, dbCovers) || !listCovers(e.Users, r.Users, userCovers) {
@@ -288,15 +291,24 @@ func Lint(rules []Rule, idents []IdentMap, opts LintOptions) []Finding {
 			if !addrCovers(addrs[i], addrs[j]) {
 				continue
 			}
+			return i
+		}
+		return -1
+	}
+	for j, r := range rules {
+		// shadowed: the first earlier rule that covers r.
+		if i := coveredBy(j, typeKinds[r.Type]); i >= 0 {
+			e := rules[i]
 			sev := DefaultSeverity[CodeShadowed]
 			if r.Method == Reject {
 				sev = SeverityError
 			}
 			emit(CodeShadowed, sev, j, i, fmt.Sprintf("%s can never match: the earlier %s matches every connection it could match (first match wins)", describe(j, r), describe(i, e)))
-			break
+			continue // the other findings are about what a rule lets in
 		}
 
-		plain := typeKinds[r.Type]&kPlain != 0
+		// plain: connections without TLS or GSS encryption can reach r.
+		plain := typeKinds[r.Type]&kPlain != 0 && coveredBy(j, kPlain) < 0
 		// non_tls_path
 		if plain && passwordish[r.Method] {
 			for k := j + 1; k < len(rules); k++ {

@@ -120,6 +120,9 @@ func TestLintCodes(t *testing.T) {
 		{"non_tls_path reject", []Rule{mk(HostNoSSL, app, allN, "10.0.0.0/8", Reject), mk(HostSSL, app, allN, "10.0.0.0/8", MD5)}, nil, LintOptions{}, CodeNonTLSPath, 0, "", 0},
 		{"non_tls_path disjoint db", []Rule{mk(Host, []Name{Lit("other")}, allN, "10.0.0.0/8", MD5), mk(HostSSL, app, allN, "10.0.0.0/8", MD5)}, nil, LintOptions{}, CodeNonTLSPath, 0, "", 0},
 		{"non_tls_path disjoint address", []Rule{mk(Host, app, allN, "192.168.0.0/16", MD5), mk(HostSSL, app, allN, "10.0.0.0/8", MD5)}, nil, LintOptions{}, CodeNonTLSPath, 0, "", 0},
+		{"non_tls_path blocked by earlier hostnossl reject", []Rule{mk(HostNoSSL, allN, allN, "0.0.0.0/0", Reject), mk(Host, app, allN, "10.0.0.0/8", MD5), mk(HostSSL, app, allN, "10.0.0.0/8", ScramSHA256)}, nil, LintOptions{}, CodeNonTLSPath, 0, "", 0},
+		{"password_cleartext blocked by earlier hostnossl reject", []Rule{mk(HostNoSSL, allN, allN, "0.0.0.0/0", Reject), mk(Host, app, allN, "10.0.0.0/8", Password)}, nil, LintOptions{}, CodePasswordCleartext, 0, "", 0},
+		{"shadowed rule gets no other finding", []Rule{mk(Host, allN, allN, "0.0.0.0/0", Reject), mk(Host, allN, allN, "10.0.0.0/8", Trust)}, nil, LintOptions{}, CodeTrustNetwork, 0, "", 0},
 		{"non_tls_path gss", []Rule{mk(Host, app, allN, "10.0.0.0/8", GSS), mk(HostSSL, app, allN, "10.0.0.0/8", MD5)}, nil, LintOptions{}, CodeNonTLSPath, 0, "", 0},
 		{"trust_network true", []Rule{mk(Host, allN, allN, "10.0.0.0/8", Trust)}, nil, LintOptions{}, CodeTrustNetwork, 1, SeverityError, 0},
 		{"trust_network hostname", []Rule{mk(HostSSL, allN, allN, "db.example.com", Trust)}, nil, LintOptions{}, CodeTrustNetwork, 1, SeverityError, 0},
@@ -174,5 +177,41 @@ func TestLintMessagesNoSecrets(t *testing.T) {
 		if strings.Contains(f.Message, "HUNTER2") {
 			t.Errorf("secret in finding: %s", f.Message)
 		}
+	}
+}
+
+// A realistic migration policy (cert for services, scram for humans, a
+// legacy md5 rule left behind) parsed from text: exactly the true findings.
+func TestLintMigrationPolicy(t *testing.T) {
+	content := `
+local     all          postgres                    peer
+hostnossl all          all         0.0.0.0/0       reject
+hostnossl all          all         ::/0            reject
+hostssl   all          +services   10.0.0.0/8      cert map=certs
+hostssl   all          all         10.0.0.0/8      scram-sha-256
+hostssl   all          legacy      10.20.0.0/16    md5          # left over from the migration
+host      replication  replicator  10.1.0.5/32     scram-sha-256
+hostssl   reporting    analyst     192.168.0.0/16  md5
+host      all          all         0.0.0.0/0       reject
+`
+	pf, err := Parse(content, 15)
+	if err != nil || len(pf.Problems) > 0 {
+		t.Fatalf("%v %v", err, pf.Problems)
+	}
+	var rules []Rule
+	for _, pr := range pf.Rules {
+		rules = append(rules, pr.Rule)
+	}
+	fs := Lint(rules, []IdentMap{{Name: "certs", Mappings: []IdentMapping{{SystemUser: "svc1", DatabaseUser: "svc1"}}}}, LintOptions{Version: 15})
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Code+"@"+string(rune('0'+f.RuleIndex)))
+	}
+	want := []string{"shadowed@5", "md5_deprecated@7"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("findings %v, want %v\n%+v", got, want, fs)
+	}
+	if fs[0].OtherRuleIndex != 4 || fs[0].Severity != SeverityWarning || !strings.Contains(fs[0].Message, "legacy") {
+		t.Errorf("shadowed finding: %+v", fs[0])
 	}
 }
