@@ -107,6 +107,7 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 func (p *pgtlsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewCertificateDataSource,
+		NewConnectionCheckDataSource,
 	}
 }
 
