@@ -40,6 +40,11 @@ func FuzzRenderParse(f *testing.F) {
 			Map:       mapName,
 			Comment:   cmt,
 		}
+		// A second list element (same kind) exercises comma lists.
+		if len(cmt) > 0 && cmt[0]&1 == 1 {
+			r.Databases = append(r.Databases, Name{Kind: NameKind(int(userKind) % 5), Value: user})
+			r.Users = append(r.Users, Name{Kind: NameKind(int(dbKind) % 5), Value: db})
+		}
 		if on := fuzzOptionNames[int(opt)%len(fuzzOptionNames)]; on != "" {
 			r.Options = []Option{{Name: on, Value: optVal}}
 		}

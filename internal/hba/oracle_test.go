@@ -484,6 +484,30 @@ func TestOraclePostgres15(t *testing.T) {
 		}
 	}
 
+	// 16+ syntax: PostgreSQL 15 either refuses it or reads it with another
+	// meaning; Validate(…, 15) refuses all of it, Validate(…, 16) accepts it.
+	re := Rule{Type: Host, Databases: []Name{RegexName("^app_")}, Users: []Name{RegexName("^u")}, Address: "10.0.0.0/8", Method: ScramSHA256}
+	if len(re.Validate(TargetPostgreSQL, 15)) == 0 || len(re.Validate(TargetPostgreSQL, 16)) != 0 {
+		t.Errorf("regex rule: v15 %v, v16 %v", re.Validate(TargetPostgreSQL, 15), re.Validate(TargetPostgreSQL, 16))
+	}
+	reLine, _ := re.Render()
+	p.WriteFile(t, "data/pg_hba.conf", "local all all trust\n"+reLine+"\ninclude other.conf\n")
+	got = queryHBA(t, p)
+	if row := got[2]; row.Error != nil || !reflect.DeepEqual(row.Database, []string{"/^app_"}) {
+		t.Errorf("PostgreSQL 15 reading %q: %+v (expected a literal database named /^app_)", reLine, row)
+	}
+	if row, ok := got[3]; !ok || row.Error == nil {
+		t.Errorf("PostgreSQL 15 accepted include: %+v", row)
+	}
+	if p15, _ := Parse("include other.conf\n", 15); len(p15.Problems) == 0 {
+		t.Error("Parse(…, 15) accepts include")
+	}
+	for _, m := range []IdentMapping{{SystemUser: "bob", DatabaseUser: "all"}, {SystemUser: "bob", DatabaseUser: "+admins"}, {SystemUser: "bob", DatabaseUser: "/^a"}} {
+		if len(ValidateIdentMapping("m", m, "", 15)) == 0 || len(ValidateIdentMapping("m", m, "", 16)) != 0 {
+			t.Errorf("ident %#v: 16+ syntax not refused for 15 only", m)
+		}
+	}
+
 	// Ident maps.
 	maps := oracleIdentMaps()
 	n := 0
