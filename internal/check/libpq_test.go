@@ -24,6 +24,7 @@ const alicePassword = "alice-pw-Secret1"
 type clientCase struct {
 	name  string
 	host  string             // overrides the server's address (e.g. "localhost")
+	db    string             // overrides the database (default postgres)
 	req   Request            // Host/Port are filled in per server
 	paths map[SSLMode]string // optional: expected Path per mode
 	want  map[SSLMode]bool   // optional: expected success per mode (sanity: the scenario tests what it claims)
@@ -80,7 +81,7 @@ func psqlFor(t *testing.T, req Request, mode SSLMode) testserver.PsqlResult {
 	ci := map[string]string{
 		"host":            req.Host,
 		"port":            strconv.Itoa(req.Port),
-		"dbname":          "postgres",
+		"dbname":          req.Database,
 		"user":            req.User,
 		"sslmode":         string(mode),
 		"connect_timeout": "5",
@@ -152,6 +153,9 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "password+root", req: withRoot(pw), want: all(true)},
 			{name: "password+root+servername", req: named(withRoot(pw), "localhost"), want: all(true)},
 			{name: "host-localhost", host: "localhost", req: withRoot(pw), want: all(true)},
+			// Fails after AuthenticationOk: neither allow nor prefer retries.
+			{name: "missing-database", db: "no_such_db", req: withRoot(pw), want: all(false),
+				paths: map[SSLMode]string{ModeAllow: PathPlaintext, ModePrefer: PathTLS}},
 			{name: "wrong-password", req: withRoot(Request{User: "alice", Password: "nope"}), want: all(false)},
 			{name: "no-password", req: withRoot(Request{User: "alice"}), want: all(false)},
 			{name: "wrong-ca", req: Request{User: "alice", Password: alicePassword, RootCertPEM: other.pem},
@@ -258,6 +262,9 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 	if cc.host != "" {
 		req.Host = cc.host
 	}
+	if cc.db != "" {
+		req.Database = cc.db
+	}
 	start := time.Now()
 	results := Run(t.Context(), req)
 	elapsed := time.Since(start)
@@ -319,6 +326,18 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 				t.Errorf("client certificate not reported as sent: %+v %+v", r, r.SSLStat)
 			}
 			continue
+		}
+		// libpq reports one "connection to server at" error per failed
+		// attempt: the retry structure must match ours.
+		if cc.host == "" {
+			wantAttempts := 1
+			switch r.Path {
+			case PathTLSThenPlaintext, PathPlaintextThenTLS, PathPlaintextThenRefused:
+				wantAttempts = 2
+			}
+			if n := strings.Count(p.Stderr, "connection to server at"); n != wantAttempts {
+				t.Errorf("libpq made %d failed attempts, path %s implies %d: %s", n, r.Path, wantAttempts, desc)
+			}
 		}
 		cat, state, last := libpqCategory(p.Stderr)
 		if cat != r.Category {
