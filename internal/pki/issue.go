@@ -119,6 +119,21 @@ func CheckNotOutliving(issuer *x509.Certificate, now time.Time, validity time.Du
 		na.Format(time.RFC3339), humanDuration(validity), describeCert(issuer), inAfter.Format(time.RFC3339), maxHours)
 }
 
+// checkChainNotOutliving applies CheckNotOutliving to the issuer and every
+// certificate above it: verifiers reject the chain as soon as any of them
+// expires. For the issuer the error is exactly CheckNotOutliving's.
+func checkChainNotOutliving(iss *Issuer, now time.Time, validity time.Duration) error {
+	for _, c := range iss.chainAbove() {
+		if err := CheckNotOutliving(c, now, validity); err != nil {
+			if c != iss.Cert {
+				return fmt.Errorf("%w (that CA is above the issuer in its chain: verifiers reject the chain once it expires)", err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 func humanDuration(d time.Duration) string {
 	if d%time.Hour == 0 {
 		return fmt.Sprintf("%d hours", int64(d/time.Hour))
@@ -332,7 +347,7 @@ func NewIntermediateCA(req CARequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err := checkIssuer(iss); err != nil {
 		return nil, err
 	}
-	if err := CheckNotOutliving(iss.Cert, now, req.Validity); err != nil {
+	if err := checkChainNotOutliving(iss, now, req.Validity); err != nil {
 		return nil, err
 	}
 	if err := checkPathLen(iss.chainAbove(), true); err != nil {
@@ -382,7 +397,7 @@ func checkLeaf(iss *Issuer, now time.Time, validity time.Duration, eku x509.ExtK
 	if err := checkIssuer(iss); err != nil {
 		return err
 	}
-	if err := CheckNotOutliving(iss.Cert, now, validity); err != nil {
+	if err := checkChainNotOutliving(iss, now, validity); err != nil {
 		return err
 	}
 	chain := iss.chainAbove()

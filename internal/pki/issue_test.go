@@ -471,3 +471,29 @@ func TestSerial(t *testing.T) {
 		}
 	}
 }
+
+func TestChainExpiryAboveIssuer(t *testing.T) {
+	// A foreign chain where the intermediate outlives its root: a leaf may
+	// not outlive the root either.
+	root := mustRoot(t, CARequest{Subject: Subject{CommonName: "short root"}, Validity: 10 * time.Hour, MaxPathLen: -1})
+	rootIss := issuerOf(t, root)
+	key, _ := GenerateKey(KeyECDSAP256, testRand(61))
+	tmpl, err := caTemplate(CARequest{Subject: Subject{CommonName: "long inter"}, MaxPathLen: -1}, bigOne(), t0.Add(-time.Minute), t0.Add(100*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter, err := sign(tmpl, rootIss, key, testRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, _ := MarshalPrivateKeyPEM(key)
+	iss, err := ParseIssuer(inter.CertPEM, keyPEM, root.CertPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewServerCert(ServerRequest{DNSNames: []string{"db"}, Validity: 20 * time.Hour}, iss, t0, testRand(1))
+	if err == nil || !strings.Contains(err.Error(), `after its issuer "CN=short root" expires`) {
+		t.Fatalf("leaf outliving the root: %v", err)
+	}
+	mustServer(t, iss, ServerRequest{DNSNames: []string{"db"}, Validity: 10 * time.Hour})
+}
