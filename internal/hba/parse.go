@@ -84,7 +84,7 @@ func Parse(content string, v int) (ParsedFile, error) {
 			pf.Problems = append(pf.Problems, Problem{Line: ll.num, Message: "line contains a NUL byte; PostgreSQL ignores the rest of the line"})
 			continue
 		}
-		if v == 13 && len(ll.text) >= 8192-1 {
+		if v == 13 && len(ll.text) >= pg13MaxLine-2 {
 			pf.Problems = append(pf.Problems, Problem{Line: ll.num, Message: "authentication file line too long"})
 			continue
 		}

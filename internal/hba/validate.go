@@ -593,9 +593,7 @@ func (r Rule) Validate(t Target, v int) []Problem {
 	}
 
 	if v == 13 {
-		if l, err := r.Render(); err == nil && len(l) >= 8191 {
-			add("", "", "authentication file line too long (PostgreSQL 13 reads at most 8191 characters per line)")
-		}
+		ps = append(ps, pg13Limits(r)...)
 	}
 	return ps
 }
@@ -806,4 +804,35 @@ func checkRegex(re string) error {
 		return fmt.Errorf("invalid regular expression %q: parentheses () not balanced", re)
 	}
 	return nil
+}
+
+// PostgreSQL 13 reads pg_hba.conf lines into fixed buffers (hba.c MAX_LINE
+// 20480, MAX_TOKEN 10240): a longer line is an error ("authentication file
+// line too long") and fgets() reads its remainder as the next line; a longer
+// token is an error too. 14+ has no limit. The token limit is applied one
+// byte early, because a closing quote also needs a free byte.
+const (
+	pg13MaxLine  = 20480
+	pg13MaxToken = 10240
+)
+
+func pg13Limits(r Rule) []Problem {
+	l, err := r.Render()
+	if err != nil {
+		return nil
+	}
+	var ps []Problem
+	if len(l) >= pg13MaxLine-2 {
+		ps = append(ps, Problem{Field: "line", Message: fmt.Sprintf("authentication file line too long: PostgreSQL 13 reads at most %d bytes per line (this rule renders to %d)", pg13MaxLine-2, len(l))})
+	}
+	fields, _, _ := tokenizeLine(l)
+	for _, f := range fields {
+		for _, tk := range f {
+			if len(tk.s) >= pg13MaxToken-1 {
+				ps = append(ps, Problem{Field: "line", Message: fmt.Sprintf("authentication file token too long: PostgreSQL 13 refuses tokens of %d bytes or more", pg13MaxToken-1)})
+				return ps
+			}
+		}
+	}
+	return ps
 }
