@@ -25,8 +25,10 @@
 //     clientAuth, SKI and AKI. Servers need at least one SAN, because Go
 //     (and therefore pgx) never falls back to the common name.
 //   - The issuer side refuses what a verifier would reject: intermediates
-//     beyond a pathlen, names outside a name constraint anywhere up the
-//     chain, certificates outliving their issuer.
+//     beyond a pathlen, names outside a DNS or IP name constraint anywhere up
+//     the chain (including a host-like CN when there is no DNS SAN, which
+//     OpenSSL checks), an EKU a CA above forbids, certificates outliving
+//     their issuer or any CA above it.
 //   - Key identifiers are the SHA-1 of the subjectPublicKey BIT STRING
 //     (RFC 5280 section 4.2.1.2, method 1).
 //   - Fingerprints, key identifiers: lowercase hex without separators.
@@ -34,7 +36,9 @@
 //     X509_NAME_print_ex with XN_FLAG_RFC2253 prints them, which is what
 //     PostgreSQL compares with `clientname=DN` (RFC2253, SubjectDNFor).
 //
-// Every function takes the clock (now) and entropy source (rand) as
-// parameters so results are reproducible in tests. Errors name the bad value
+// Every function takes the clock (now) and entropy source (rand; nil means
+// crypto/rand) as parameters so results are reproducible in tests: with the
+// same keys, rand and now the DER is identical (ECDSA signatures are
+// randomised by Go itself; Ed25519 and RSA PKCS#1 v1.5 ones are not). Errors name the bad value
 // and the rule it breaks, and never contain key material.
 package pki

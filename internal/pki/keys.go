@@ -139,9 +139,13 @@ func ParsePrivateKeyPEM(s string) (crypto.Signer, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, errors.New("private key PEM is empty")
 	}
-	block, rest := pem.Decode([]byte(s))
+	trimmed := strings.TrimLeft(s, " \t\r\n")
+	if !strings.HasPrefix(trimmed, "-----BEGIN ") {
+		return nil, errors.New("private key is not PEM: it must start with a \"-----BEGIN ...-----\" line")
+	}
+	block, rest := pem.Decode([]byte(trimmed))
 	if block == nil {
-		return nil, errors.New("private key is not PEM: no \"-----BEGIN ...-----\" block found")
+		return nil, errors.New("private key PEM is malformed (bad base64 or missing \"-----END ...-----\" line)")
 	}
 	if strings.TrimSpace(string(rest)) != "" {
 		if next, _ := pem.Decode(rest); next != nil {
