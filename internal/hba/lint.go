@@ -407,3 +407,18 @@ func (r Rule) Redacted() Rule {
 	r.Options = opts
 	return r
 }
+
+// Failing returns the findings whose severity is in failOn (for example
+// error, or error and warning), in order: the ones that should fail a plan.
+func Failing(findings []Finding, failOn ...Severity) []Finding {
+	var out []Finding
+	for _, f := range findings {
+		for _, s := range failOn {
+			if f.Severity == s {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -215,3 +215,17 @@ host      all          all         0.0.0.0/0       reject
 		t.Errorf("shadowed finding: %+v", fs[0])
 	}
 }
+
+func TestFailing(t *testing.T) {
+	fs := Lint([]Rule{mk(Host, allN, allN, "10.0.0.0/8", Trust), mk(HostSSL, allN, allN, "10.0.0.0/8", MD5)}, nil, LintOptions{Version: 15})
+	// trust_network (error) and non_tls_path (warning) on 0, shadowed (warning) on 1.
+	if e := Failing(fs, SeverityError); len(e) != 1 || e[0].Code != CodeTrustNetwork {
+		t.Errorf("errors: %+v", e)
+	}
+	if ew := Failing(fs, SeverityError, SeverityWarning); len(ew) != 3 {
+		t.Errorf("errors+warnings: %+v (all: %+v)", ew, fs)
+	}
+	if n := Failing(fs); len(n) != 0 {
+		t.Errorf("nothing: %+v", n)
+	}
+}
