@@ -511,6 +511,11 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 			return nil
 		},
 	}
+	// Session tickets are never reused (Get finds nothing, like libpq
+	// without a session cache); Put only tells peekAlert that the server
+	// accepted the handshake, including our certificate.
+	tickets := &ticketSignal{}
+	tcfg.ClientSessionCache = tickets
 	// libpq sends SNI (sslsni=1) unless the host is an IP address.
 	if !isIPHost(m.verifyName) {
 		tcfg.ServerName = m.verifyName
@@ -542,13 +547,46 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 		// the RST discards the alert. Only NewSessionTicket (handled inside
 		// crypto/tls) or nothing can legitimately arrive here, since the
 		// server waits for our startup packet.
-		if err := peekAlert(ctx, tc); err != nil {
+		tickets.mu.Lock()
+		tickets.conn = tc
+		got := tickets.got
+		tickets.mu.Unlock()
+		var perr error
+		if !got {
+			perr = peekAlert(ctx, tc)
+		}
+		// Later tickets (OpenSSL sends two) must not touch the deadline
+		// of the connection pgconn is about to use.
+		tickets.mu.Lock()
+		tickets.conn = nil
+		tickets.mu.Unlock()
+		if perr != nil {
 			tc.Close()
-			return fail(CatTLS, fmt.Errorf("SSL error: %s", innermost(err)))
+			return fail(CatTLS, fmt.Errorf("SSL error: %s", innermost(perr)))
 		}
 	}
 	_ = raw.SetDeadline(time.Time{})
 	return tc, nil
+}
+
+// ticketSignal is a ClientSessionCache that stores nothing. A
+// NewSessionTicket is sent by an OpenSSL server only after it has verified
+// our Finished and certificate, so its arrival ends peekAlert's wait early.
+type ticketSignal struct {
+	mu   sync.Mutex
+	got  bool
+	conn *tls.Conn
+}
+
+func (s *ticketSignal) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+
+func (s *ticketSignal) Put(string, *tls.ClientSessionState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got = true
+	if s.conn != nil {
+		_ = s.conn.SetReadDeadline(time.Now())
+	}
 }
 
 // alertWait bounds peekAlert.
