@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"net/netip"
 	"os"
@@ -235,5 +236,39 @@ func TestOpenSSLRejectsWhatIssuerRefuses(t *testing.T) {
 	out, err := opensslVerify(t, dir, root.CertPEM, inter.CertPEM, leaf.CertPEM, "sslserver")
 	if err == nil || !strings.Contains(out, "path length constraint exceeded") {
 		t.Errorf("pathlen: openssl err %v, output:\n%s", err, out)
+	}
+}
+
+// TestOpenSSLChecksHostLikeClientCN shows why a dotted role name is refused
+// under DNS name constraints: OpenSSL checks a host-like CN of a client
+// certificate too.
+func TestOpenSSLChecksHostLikeClientCN(t *testing.T) {
+	requireOpenSSL(t)
+	dir := t.TempDir()
+	r := caReq("client nc root", KeyECDSAP256)
+	r.PermittedDNSDomains = []string{"example.com"}
+	root := mustRoot(t, r)
+	iss := issuerOf(t, root)
+	key, _ := GenerateKey(KeyECDSAP256, testRand(71))
+	for _, tc := range []struct {
+		user string
+		ok   bool
+	}{{"john.doe", false}, {"john_doe", true}, {"db.example.com", true}} {
+		_, ierr := NewClientCert(ClientRequest{User: tc.user, Validity: time.Hour}, iss, t0, testRand(1))
+		if (ierr == nil) != tc.ok {
+			t.Errorf("%s: issuer side err = %v, want ok=%v", tc.user, ierr, tc.ok)
+		}
+		tmpl, err := leafTemplate(Subject{CommonName: tc.user}, KeyECDSAP256, x509.ExtKeyUsageClientAuth, bigOne(), t0.Add(-time.Minute), t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		forced, err := sign(tmpl, iss, key, testRand(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, verr := opensslVerify(t, dir, root.CertPEM, "", forced.CertPEM, "sslclient")
+		if (verr == nil) != tc.ok {
+			t.Errorf("%s: openssl verify err = %v, want ok=%v\n%s", tc.user, verr, tc.ok, out)
+		}
 	}
 }
