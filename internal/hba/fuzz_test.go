@@ -152,9 +152,22 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("valid parsed rule %#v does not render: %v", pr.Rule, err)
 			}
 		}
+		// Lint and every target's Validate take any parsed rule without
+		// panicking.
+		var rules []Rule
+		for _, pr := range pf.Rules {
+			rules = append(rules, pr.Rule)
+			pr.Rule.Validate(TargetPgBouncer, v)
+			pr.Rule.Validate(TargetPgpool, v)
+		}
 		ipf, err := ParseIdent(content, v)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, f := range Lint(rules, ipf.Maps, LintOptions{Version: v}) {
+			if f.Message == "" || DefaultSeverity[f.Code] == "" {
+				t.Fatalf("bad finding %+v", f)
+			}
 		}
 		ibad := map[int]bool{}
 		for _, p := range ipf.Problems {
