@@ -190,18 +190,25 @@ func ParseIssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
 			break
 		}
 		found := -1
+		var nameOnly error
 		for i, c := range pool {
 			if !bytes.Equal(c.RawSubject, cur.RawIssuer) {
 				continue
 			}
 			if err := cur.CheckSignatureFrom(c); err != nil {
-				return nil, &ChainError{fmt.Errorf("certificate %d %s has the name of the issuer of %s but did not sign it: %v",
-					poolIdx[i], describeCert(c), describeCert(cur), err)}
+				if nameOnly == nil {
+					nameOnly = &ChainError{fmt.Errorf("certificate %d %s has the name of the issuer of %s but did not sign it: %v",
+						poolIdx[i], describeCert(c), describeCert(cur), err)}
+				}
+				continue
 			}
 			found = i
 			break
 		}
 		if found < 0 {
+			if nameOnly != nil {
+				return nil, nameOnly
+			}
 			break
 		}
 		c := pool[found]

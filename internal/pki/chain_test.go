@@ -96,6 +96,7 @@ func TestParseIssuerErrors(t *testing.T) {
 		{"chain not linking", inter.CertPEM, inter.PrivateKeyPEM, other.CertPEM, `certificate 1 "CN=Other,O=pgtls tests" does not link to the issuer`, true},
 		{"chain extra after root", inter.CertPEM, inter.PrivateKeyPEM, root.CertPEM + other.CertPEM, `certificate 2 "CN=Other,O=pgtls tests" does not link to the issuer: the path from the issuer already reaches the self-signed root`, true},
 		{"chain same name wrong key", inter.CertPEM, inter.PrivateKeyPEM, fakeRoot.CertPEM, "has the name of the issuer of", true},
+		{"same-name impostor before the real root", inter.CertPEM, inter.PrivateKeyPEM, fakeRoot.CertPEM + root.CertPEM, "certificate 1 \"CN=Root,O=pgtls tests\" does not link to the issuer: the path from the issuer already reaches the self-signed root", true},
 		{"chain holds a leaf", inter.CertPEM, inter.PrivateKeyPEM, leaf.CertPEM, `certificate 1: certificate "CN=db" is not a CA`, true},
 		{"root with chain", root.CertPEM, root.PrivateKeyPEM, other.CertPEM, "already reaches the self-signed root", true},
 	}
