@@ -22,12 +22,15 @@ import (
 const alicePassword = "alice-pw-Secret1"
 
 type clientCase struct {
-	name  string
-	host  string             // overrides the server's address (e.g. "localhost")
-	db    string             // overrides the database (default postgres)
-	req   Request            // Host/Port are filled in per server
-	paths map[SSLMode]string // optional: expected Path per mode
-	want  map[SSLMode]bool   // optional: expected success per mode (sanity: the scenario tests what it claims)
+	name string
+	host string // overrides the server's address (e.g. "localhost")
+	db   string // overrides the database (default postgres)
+	// certNotAsked: the server requests no client certificate, so none
+	// may be reported as sent even though one is configured.
+	certNotAsked bool
+	req          Request            // Host/Port are filled in per server
+	paths        map[SSLMode]string // optional: expected Path per mode
+	want         map[SSLMode]bool   // optional: expected success per mode (sanity: the scenario tests what it claims)
 }
 
 type serverCase struct {
@@ -153,6 +156,7 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "password+root", req: withRoot(pw), want: all(true)},
 			{name: "password+root+servername", req: named(withRoot(pw), "localhost"), want: all(true)},
 			{name: "host-localhost", host: "localhost", req: withRoot(pw), want: all(true)},
+			{name: "unrequested-client-cert", certNotAsked: true, req: withCert(withRoot(pw), alice), want: all(true)},
 			// Fails after AuthenticationOk: neither allow nor prefer retries.
 			{name: "missing-database", db: "no_such_db", req: withRoot(pw), want: all(false),
 				paths: map[SSLMode]string{ModeAllow: PathPlaintext, ModePrefer: PathTLS}},
@@ -322,8 +326,11 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 			if r.Encrypted && (r.TLSVersion == "" || r.Cipher == "" || r.ServerCertificate == nil || direct && r.SSLStat.Version == "") {
 				t.Errorf("TLS details missing: %+v", r)
 			}
-			if r.Encrypted && req.ClientCertPEM != "" && (!r.ClientCertificateSent || direct && r.SSLStat.ClientDN == "") {
+			if r.Encrypted && req.ClientCertPEM != "" && !cc.certNotAsked && (!r.ClientCertificateSent || direct && r.SSLStat.ClientDN == "") {
 				t.Errorf("client certificate not reported as sent: %+v %+v", r, r.SSLStat)
+			}
+			if cc.certNotAsked && (r.ClientCertificateSent || direct && r.SSLStat.ClientDN != "") {
+				t.Errorf("client certificate sent although the server did not ask: %+v %+v", r, r.SSLStat)
 			}
 			continue
 		}

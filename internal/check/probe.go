@@ -25,6 +25,9 @@ import (
 // timeout (and by ctx). An invalid request yields a failed Result per mode
 // whose Error lists the problems.
 func Run(ctx context.Context, req Request) []Result {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	m, probs := req.prepare()
 	modes := m.modes
 	results := make([]Result, len(modes))

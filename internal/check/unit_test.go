@@ -276,3 +276,42 @@ func TestBaseConfigIsHermetic(t *testing.T) {
 		t.Errorf("config influenced by env: params %v tls %v fallbacks %d cb %s ra %s", cfg.RuntimeParams, cfg.TLSConfig, len(cfg.Fallbacks), cfg.ChannelBinding, cfg.RequireAuth)
 	}
 }
+
+func TestMalformedInputsDoNotPanic(t *testing.T) {
+	ca := newCA(t, "Unit Root")
+	alice := ca.client(t, "alice")
+	garbage := []string{
+		"", " ", "\x00", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+		"-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n",
+		"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
+		"-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n",
+		"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nMAA=\n-----END RSA PRIVATE KEY-----\n",
+		ca.pem + "trailing", alice.certPEM + alice.keyPEM,
+	}
+	for _, g := range garbage {
+		for _, r := range []Request{
+			{Host: "127.0.0.1", User: "u", RootCertPEM: g},
+			{Host: "127.0.0.1", User: "u", CRLPEM: g},
+			{Host: "127.0.0.1", User: "u", ClientCertPEM: g, ClientKeyPEM: alice.keyPEM},
+			{Host: "127.0.0.1", User: "u", ClientCertPEM: alice.certPEM, ClientKeyPEM: g},
+			{Host: g, User: g, ServerName: g, Port: -1, ConnectTimeout: -1},
+		} {
+			probs := r.Validate()
+			if strings.TrimSpace(g) != "" && len(probs) == 0 && g != ca.pem+"trailing" {
+				// every garbage value above is invalid in every field it is put in
+				t.Errorf("no problem for %q in %+v", g, r)
+			}
+			for _, p := range probs {
+				if strings.Contains(p.String(), strings.TrimSpace(strings.Split(alice.keyPEM, "\n")[1])) {
+					t.Errorf("key material in problem: %s", p)
+				}
+			}
+		}
+	}
+	//lint:ignore SA1012 a nil context must not panic
+	res := Run(nil, Request{Host: "", User: "u", SSLModes: []SSLMode{ModeDisable}}) //nolint:staticcheck
+	if len(res) != 1 || res[0].Success {
+		t.Fatalf("Run(nil, invalid) = %+v", res)
+	}
+}

@@ -35,7 +35,7 @@ func (r Request) prepare() (*material, []Problem) {
 	m := &material{}
 	var probs []Problem
 	add := func(field, value, format string, a ...any) {
-		probs = append(probs, Problem{Field: field, Value: value, Message: fmt.Sprintf(format, a...)})
+		probs = append(probs, Problem{Field: field, Value: shown(value), Message: fmt.Sprintf(format, a...)})
 	}
 
 	switch {
@@ -154,6 +154,18 @@ func (r Request) prepare() (*material, []Problem) {
 		m.crls = crls
 	}
 	return m, probs
+}
+
+// shown limits what a Problem echoes: never PEM content (a key pasted into
+// the wrong field), at most 80 characters.
+func shown(v string) string {
+	if strings.Contains(v, "-----BEGIN") || strings.Contains(v, "PRIVATE KEY") {
+		return "(PEM content, not shown)"
+	}
+	if r := []rune(v); len(r) > 80 {
+		return string(r[:80]) + "..."
+	}
+	return v
 }
 
 func parseCertsPEM(s string) ([]*x509.Certificate, error) {
