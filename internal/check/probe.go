@@ -159,11 +159,9 @@ func probeMode(parent context.Context, req Request, m *material, mode SSLMode) R
 	}
 
 	conn := last.conn
-	defer func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer ccancel()
-		_ = conn.Close(cctx)
-	}()
+	// Close within the probe's own budget: with ctx already done pgconn
+	// skips the Terminate message and just closes the socket.
+	defer func() { _ = conn.Close(ctx) }()
 	res.Encrypted = last.useTLS && last.tlsDone
 	res.ServerVersion = conn.ParameterStatus("server_version")
 

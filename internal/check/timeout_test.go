@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,7 +18,12 @@ import (
 
 // silentListener accepts connections and never answers (nor closes them
 // before the test ends).
-func silentListener(t *testing.T) (port int) {
+func silentListener(t *testing.T) (port int) { return stallingListener(t, false) }
+
+// stallingListener is silentListener; with sayS it first reads the 8-byte
+// SSLRequest and answers 'S', then stalls in the middle of the TLS
+// handshake.
+func stallingListener(t *testing.T, sayS bool) (port int) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -34,6 +40,14 @@ func silentListener(t *testing.T) (port int) {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
+			if sayS {
+				go func() {
+					var b [8]byte
+					if _, err := io.ReadFull(c, b[:]); err == nil {
+						_, _ = c.Write([]byte{'S'})
+					}
+				}()
+			}
 		}
 	}()
 	t.Cleanup(func() {
@@ -161,4 +175,24 @@ func stopPostgres(t *testing.T, srv *testserver.Postgres) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("server did not stop")
+}
+
+func TestStalledTLSHandshakeFailsWithinTimeout(t *testing.T) {
+	port := stallingListener(t, true)
+	const timeout = time.Second
+	start := time.Now()
+	res := Run(t.Context(), Request{Host: "127.0.0.1", Port: port, User: "alice", Password: "pw", ConnectTimeout: timeout,
+		SSLModes: []SSLMode{ModePrefer, ModeRequire, ModeVerifyCA}})
+	if elapsed := time.Since(start); elapsed > timeout+700*time.Millisecond {
+		t.Errorf("Run took %s with a %s timeout", elapsed, timeout)
+	}
+	for _, r := range res {
+		want := CatTimeout
+		if r.Mode == ModeVerifyCA {
+			want = CatNoRootCert // libpq refuses before the handshake: no root certificate
+		}
+		if r.Success || r.Category != want {
+			t.Errorf("%s: %+v", r.Mode, r)
+		}
+	}
 }
