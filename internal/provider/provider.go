@@ -101,6 +101,10 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewIntermediateCAResource,
 		NewServerCertResource,
 		NewClientCertResource,
+		NewHBARuleResource,
+		NewHBAFileResource,
+		NewIdentMapResource,
+		NewIdentFileResource,
 	}
 }
 
@@ -108,6 +112,7 @@ func (p *pgtlsProvider) DataSources(_ context.Context) []func() datasource.DataS
 	return []func() datasource.DataSource{
 		NewCertificateDataSource,
 		NewConnectionCheckDataSource,
+		NewHBAParseDataSource,
 	}
 }
 

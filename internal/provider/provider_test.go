@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -72,3 +73,5 @@ func runOpenSSL(t *testing.T, args ...string) (string, error) {
 	out, err := exec.Command(requireOpenSSL(t), args...).CombinedOutput()
 	return strings.TrimSpace(string(out)), err
 }
+
+func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }

@@ -1,0 +1,295 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
+)
+
+type hbaFileModel struct {
+	ID              types.String `tfsdk:"id"`
+	Rules           types.List   `tfsdk:"rules"`
+	IdentMaps       types.List   `tfsdk:"ident_maps"`
+	Target          types.String `tfsdk:"target"`
+	PostgresVersion types.Int64  `tfsdk:"postgres_version"`
+	Header          types.String `tfsdk:"header"`
+	Lint            types.Object `tfsdk:"lint"`
+	Content         types.String `tfsdk:"content"`
+	SHA256          types.String `tfsdk:"sha256"`
+	Findings        types.List   `tfsdk:"findings"`
+}
+
+type lintModel struct {
+	FailOn types.List `tfsdk:"fail_on"`
+	Ignore types.List `tfsdk:"ignore"`
+}
+
+var findingAttrTypes = map[string]attr.Type{
+	"code":             types.StringType,
+	"severity":         types.StringType,
+	"rule_index":       types.Int64Type,
+	"other_rule_index": types.Int64Type,
+	"message":          types.StringType,
+}
+
+var lintCodes = []string{
+	hba.CodeShadowed, hba.CodeNonTLSPath, hba.CodeTrustNetwork, hba.CodePasswordCleartext, hba.CodeMD5Deprecated,
+	hba.CodeWideAddress, hba.CodeAllAllNetwork, hba.CodeMissingIdentMap, hba.CodeCertClientcertRedundant,
+	hba.CodeIdentOnLocal, hba.CodeUnusedIdentMap, hba.CodePlatformMethod,
+}
+
+type hbaFileResource struct{ data *providerData }
+
+var (
+	_ resource.ResourceWithModifyPlan = (*hbaFileResource)(nil)
+	_ resource.ResourceWithConfigure  = (*hbaFileResource)(nil)
+)
+
+// NewHBAFileResource is the pgtls_hba_file resource.
+func NewHBAFileResource() resource.Resource { return &hbaFileResource{} }
+
+func (r *hbaFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_hba_file"
+}
+
+func findingsAttribute() schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		Computed:            true,
+		MarkdownDescription: "Lint findings, known at plan time.",
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"code":     computedString("Stable finding code: " + backtickList(lintCodes) + "."),
+			"severity": computedString("`error`, `warning` or `info`."),
+			"rule_index": schema.Int64Attribute{Computed: true,
+				MarkdownDescription: "0-based index of the rule in `rules` (-1 for findings about ident maps)."},
+			"other_rule_index": schema.Int64Attribute{Computed: true,
+				MarkdownDescription: "The related rule (for example the one that shadows this one), or -1."},
+			"message": computedString("What is wrong, naming the rules involved."),
+		}},
+	}
+}
+
+func (r *hbaFileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A whole `pg_hba.conf` (or PgBouncer `auth_hba_file`, or Pgpool-II `pool_hba.conf`) " +
+			"rendered from rules in the given order (first match wins; never re-sorted). The content, its " +
+			"checksum and the lint findings are known at plan time, so `terraform plan` shows the new file line " +
+			"by line and fails on rules the target would refuse or that open a hole.",
+		Attributes: map[string]schema.Attribute{
+			"id": computedString("SHA-256 of the content."),
+			"rules": schema.ListNestedAttribute{
+				MarkdownDescription: "The rules, in order: `pgtls_hba_rule` resources (`rules = [pgtls_hba_rule.a, " +
+					"pgtls_hba_rule.b]`), inline objects with the same attributes, or both.",
+				Required:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: hbaRuleAttributes(true)},
+				Validators:   []validator.List{listvalidator.SizeAtLeast(1)},
+			},
+			"ident_maps": identMapsAttribute("The `pg_ident.conf` maps the server has (`pgtls_ident_map` resources or " +
+				"inline objects): `map=` options naming no known map are a `missing_ident_map` finding. Leave unset " +
+				"when pg_ident.conf is managed elsewhere."),
+			"target": schema.StringAttribute{
+				MarkdownDescription: "Program reading the file: `postgresql` (default), `pgbouncer` (1.18 " +
+					"`auth_hba_file`: only local/host/hostssl/hostnossl, IP addresses, no options, methods trust, " +
+					"reject, md5, password, peer, cert, scram-sha-256; PgBouncer silently drops lines it cannot " +
+					"parse, so they are refused here) or `pgpool` (4.3 `pool_hba.conf`: no `+group`/`samerole`, no gssenc).",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(string(hba.TargetPostgreSQL)),
+				Validators: []validator.String{stringvalidator.OneOf("postgresql", "pgbouncer", "pgpool")},
+			},
+			"postgres_version": versionAttribute(),
+			"header": schema.StringAttribute{
+				MarkdownDescription: "Comment lines placed at the top of the file (each line gets a `# `).",
+				Optional:            true,
+			},
+			"lint": schema.SingleNestedAttribute{
+				MarkdownDescription: "Which findings fail the plan. By default findings of severity `error` fail it " +
+					"and `warning` findings are shown as plan warnings.",
+				Optional: true,
+				Attributes: map[string]schema.Attribute{
+					"fail_on": schema.ListAttribute{
+						MarkdownDescription: "Severities that fail the plan. Defaults to `[\"error\"]`.",
+						ElementType:         types.StringType,
+						Optional:            true,
+						Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.OneOf("error", "warning", "info"))},
+					},
+					"ignore": schema.ListAttribute{
+						MarkdownDescription: "Finding codes to drop entirely.",
+						ElementType:         types.StringType,
+						Optional:            true,
+						Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.OneOf(lintCodes...))},
+					},
+				},
+			},
+			"content":  computedString("The rendered file."),
+			"sha256":   computedString("SHA-256 of `content`, lowercase hex (use it to trigger reloads)."),
+			"findings": findingsAttribute(),
+		},
+	}
+}
+
+func (r *hbaFileResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData)
+}
+
+// build validates, renders and lints; ok is false while inputs are unknown
+// or when the file is invalid (diagnostics say why).
+func (r *hbaFileResource) build(ctx context.Context, m *hbaFileModel, diags *diag.Diagnostics) bool {
+	if m.Rules.IsUnknown() || m.Target.IsUnknown() || m.PostgresVersion.IsUnknown() || m.Header.IsUnknown() || m.Lint.IsUnknown() {
+		return false
+	}
+	target := hba.Target(m.Target.ValueString())
+	version := versionOf(m.PostgresVersion, r.data)
+	var rules []hba.Rule
+	for i, e := range m.Rules.Elements() {
+		obj, ok := e.(types.Object)
+		if !ok || obj.IsUnknown() {
+			return false
+		}
+		var rm hbaRuleModel
+		diags.Append(obj.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
+		if diags.HasError() {
+			return false
+		}
+		rule, probs, known := rm.rule(ctx)
+		if !known {
+			return false
+		}
+		if len(probs) == 0 {
+			probs = rule.Validate(target, version)
+		}
+		base := path.Root("rules").AtListIndex(i)
+		addHBAProblems(&base, probs, fmt.Sprintf("Invalid pg_hba rule %d for %s", i, target), diags)
+		rules = append(rules, rule)
+	}
+	idents, known := identMapsOf(ctx, m.IdentMaps, diags)
+	if !known || diags.HasError() {
+		return false
+	}
+	content, err := hba.RenderFile(rules, m.Header.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("rules"), "Cannot render pg_hba file", err.Error())
+		return false
+	}
+
+	opts := hba.LintOptions{Target: target, Version: version, IdentMapsUnknown: m.IdentMaps.IsNull()}
+	failOn := map[string]bool{"error": true}
+	if !m.Lint.IsNull() {
+		var lm lintModel
+		diags.Append(m.Lint.As(ctx, &lm, basetypes.ObjectAsOptions{})...)
+		if lm.FailOn.IsUnknown() || lm.Ignore.IsUnknown() {
+			return false
+		}
+		opts.Ignore = stringsOf(ctx, lm.Ignore, diags)
+		if !lm.FailOn.IsNull() {
+			failOn = map[string]bool{}
+			for _, s := range stringsOf(ctx, lm.FailOn, diags) {
+				failOn[s] = true
+			}
+		}
+	}
+	findings := hba.Lint(rules, idents, opts)
+	m.Findings = findingsList(findings, diags)
+	reportFindings(findings, failOn, diags)
+	m.Content = types.StringValue(content)
+	m.SHA256 = types.StringValue(sha256Hex(content))
+	m.ID = m.SHA256
+	return !diags.HasError()
+}
+
+func findingsList(findings []hba.Finding, diags *diag.Diagnostics) types.List {
+	elems := make([]attr.Value, 0, len(findings))
+	for _, f := range findings {
+		obj, d := types.ObjectValue(findingAttrTypes, map[string]attr.Value{
+			"code":             types.StringValue(f.Code),
+			"severity":         types.StringValue(string(f.Severity)),
+			"rule_index":       types.Int64Value(int64(f.RuleIndex)),
+			"other_rule_index": types.Int64Value(int64(f.OtherRuleIndex)),
+			"message":          types.StringValue(f.Message),
+		})
+		diags.Append(d...)
+		elems = append(elems, obj)
+	}
+	l, d := types.ListValue(types.ObjectType{AttrTypes: findingAttrTypes}, elems)
+	diags.Append(d...)
+	return l
+}
+
+// reportFindings turns findings into plan diagnostics: failing severities
+// are errors, other warnings are warnings, info stays in `findings` only.
+func reportFindings(findings []hba.Finding, failOn map[string]bool, diags *diag.Diagnostics) {
+	for _, f := range findings {
+		p := path.Root("rules")
+		if f.RuleIndex >= 0 {
+			p = p.AtListIndex(f.RuleIndex)
+		}
+		summary := fmt.Sprintf("pg_hba lint %s (%s)", f.Code, f.Severity)
+		switch {
+		case failOn[string(f.Severity)]:
+			diags.AddAttributeError(p, summary, f.Message)
+		case f.Severity == hba.SeverityWarning:
+			diags.AddAttributeWarning(p, summary, f.Message)
+		}
+	}
+}
+
+func (r *hbaFileResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var m hbaFileModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.build(ctx, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
+	}
+}
+
+func (r *hbaFileResource) apply(ctx context.Context, plan interface {
+	Get(context.Context, any) diag.Diagnostics
+}, state interface {
+	Set(context.Context, any) diag.Diagnostics
+}, diags *diag.Diagnostics) {
+	var m hbaFileModel
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
+		return
+	}
+	// Warnings were shown at plan time; apply only records the result.
+	var d diag.Diagnostics
+	if r.build(ctx, &m, &d) {
+		diags.Append(state.Set(ctx, &m)...)
+		return
+	}
+	diags.Append(d.Errors()...)
+}
+
+func (r *hbaFileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.apply(ctx, req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+func (r *hbaFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m hbaFileModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *hbaFileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.apply(ctx, req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+func (r *hbaFileResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}

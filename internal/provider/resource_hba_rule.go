@@ -1,0 +1,126 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
+)
+
+type hbaRuleResourceModel struct {
+	hbaRuleModel
+	ID              types.String `tfsdk:"id"`
+	PostgresVersion types.Int64  `tfsdk:"postgres_version"`
+	Line            types.String `tfsdk:"line"`
+}
+
+type hbaRuleResource struct{ data *providerData }
+
+var (
+	_ resource.ResourceWithModifyPlan = (*hbaRuleResource)(nil)
+	_ resource.ResourceWithConfigure  = (*hbaRuleResource)(nil)
+)
+
+// NewHBARuleResource is the pgtls_hba_rule resource.
+func NewHBARuleResource() resource.Resource { return &hbaRuleResource{} }
+
+func (r *hbaRuleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_hba_rule"
+}
+
+func (r *hbaRuleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One `pg_hba.conf` line, validated at plan time the way PostgreSQL's hba.c does " +
+			"(which options are legal with which method and connection type) and rendered with PostgreSQL's " +
+			"quoting. Pass it to `pgtls_hba_file.rules` to build the whole file, in order.",
+		Attributes: mergeAttributes(hbaRuleAttributes(false), map[string]schema.Attribute{
+			"id":               computedString("The rendered line (same as `line`)."),
+			"postgres_version": versionAttribute(),
+			"line":             computedString("The rendered pg_hba.conf line, known at plan time."),
+		}),
+	}
+}
+
+func (r *hbaRuleResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData)
+}
+
+// render validates and renders; ok is false while inputs are unknown or on error.
+func (r *hbaRuleResource) render(ctx context.Context, m *hbaRuleResourceModel, diags interface {
+	AddAttributeError(path.Path, string, string)
+	HasError() bool
+}) (string, bool) {
+	rule, probs, known := m.rule(ctx)
+	if !known || m.PostgresVersion.IsUnknown() {
+		return "", false
+	}
+	probs = append(probs, rule.Validate(hba.TargetPostgreSQL, versionOf(m.PostgresVersion, r.data))...)
+	for _, p := range probs {
+		diags.AddAttributeError(rootPath(p.Field), "Invalid pg_hba rule", p.String())
+	}
+	if len(probs) > 0 {
+		return "", false
+	}
+	line, err := rule.Render()
+	if err != nil {
+		diags.AddAttributeError(path.Empty(), "Invalid pg_hba rule", err.Error())
+		return "", false
+	}
+	return line, true
+}
+
+func (r *hbaRuleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var m hbaRuleResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if line, ok := r.render(ctx, &m, &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("line"), line)...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), line)...)
+	}
+}
+
+func (r *hbaRuleResource) save(ctx context.Context, m *hbaRuleResourceModel, diags interface {
+	AddAttributeError(path.Path, string, string)
+	HasError() bool
+}) bool {
+	line, ok := r.render(ctx, m, diags)
+	if !ok {
+		return false
+	}
+	m.Line = types.StringValue(line)
+	m.ID = types.StringValue(line)
+	return true
+}
+
+func (r *hbaRuleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m hbaRuleResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if !resp.Diagnostics.HasError() && r.save(ctx, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+func (r *hbaRuleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m hbaRuleResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *hbaRuleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m hbaRuleResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if !resp.Diagnostics.HasError() && r.save(ctx, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+func (r *hbaRuleResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}

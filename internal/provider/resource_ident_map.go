@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"context"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+type identMapResourceModel struct {
+	ID              types.String `tfsdk:"id"`
+	Name            types.String `tfsdk:"name"`
+	Mappings        types.List   `tfsdk:"mappings"`
+	PostgresVersion types.Int64  `tfsdk:"postgres_version"`
+	Content         types.String `tfsdk:"content"`
+}
+
+type identMapResource struct{ data *providerData }
+
+var (
+	_ resource.ResourceWithModifyPlan = (*identMapResource)(nil)
+	_ resource.ResourceWithConfigure  = (*identMapResource)(nil)
+)
+
+// NewIdentMapResource is the pgtls_ident_map resource.
+func NewIdentMapResource() resource.Resource { return &identMapResource{} }
+
+func (r *identMapResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ident_map"
+}
+
+func (r *identMapResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One `pg_ident.conf` user name map: which authenticated identities (certificate CN/DN, " +
+			"OS users, principals) may log in as which roles. Reference it from a `pgtls_hba_rule` with `map` and " +
+			"render maps into a file with `pgtls_ident_file`.",
+		Attributes: map[string]schema.Attribute{
+			"id":               computedString("The map name."),
+			"name":             schema.StringAttribute{Required: true, MarkdownDescription: "Map name (`map=` in pg_hba.conf)."},
+			"mappings":         identMappingsAttribute(false),
+			"postgres_version": versionAttribute(),
+			"content":          computedString("The map's pg_ident.conf lines, known at plan time."),
+		},
+	}
+}
+
+func (r *identMapResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData)
+}
+
+func (r *identMapResource) build(ctx context.Context, m *identMapResourceModel, diags *diag.Diagnostics) bool {
+	im, known := identMapOf(ctx, m.Name, m.Mappings, diags)
+	if !known || m.PostgresVersion.IsUnknown() || diags.HasError() {
+		return false
+	}
+	addHBAProblems(nil, im.Validate(versionOf(m.PostgresVersion, r.data)), "Invalid pg_ident map", diags)
+	if diags.HasError() {
+		return false
+	}
+	var lines []string
+	for _, mp := range im.Mappings {
+		l, err := mp.Render(im.Name)
+		if err != nil {
+			diags.AddAttributeError(path.Root("mappings"), "Invalid pg_ident mapping", err.Error())
+			return false
+		}
+		lines = append(lines, l)
+	}
+	m.Content = types.StringValue(strings.Join(lines, "\n") + "\n")
+	m.ID = m.Name
+	return true
+}
+
+func (r *identMapResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var m identMapResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
+	}
+}
+
+func (r *identMapResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m identMapResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+func (r *identMapResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m identMapResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *identMapResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m identMapResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+func (r *identMapResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
