@@ -57,7 +57,9 @@ func (d *hbaParseDataSource) Metadata(_ context.Context, req datasource.Metadata
 }
 
 func (d *hbaParseDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	str := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	str := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Parses an existing, hand-written `pg_hba.conf` the way PostgreSQL reads it (quoting, " +
 			"comments, line continuations) into rules, problems and lint findings, so a team can lint what it runs " +

@@ -116,4 +116,5 @@ func (r *identFileResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 }
 
-func (r *identFileResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+func (r *identFileResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
