@@ -218,14 +218,17 @@ func StartPostgres(t testing.TB, cfg PostgresConfig) *Postgres {
 		"shared_buffers":          "16MB",
 		"max_connections":         "30",
 		"max_wal_senders":         "0",
-		"wal_level":               "minimal",
-		"logging_collector":       "off",
-		"log_connections":         "on",
-		"log_timezone":            confQuote("UTC"),
-		"timezone":                confQuote("UTC"),
-		"hba_file":                confQuote(filepath.Join(data, "pg_hba.conf")),
-		"ident_file":              confQuote(filepath.Join(data, "pg_ident.conf")),
-		"ssl":                     "off",
+		// DSM segments as files in the data dir (removed with it) rather than
+		// POSIX shm in /dev/shm, which a SIGKILLed server would leave behind.
+		"dynamic_shared_memory_type": "mmap",
+		"wal_level":                  "minimal",
+		"logging_collector":          "off",
+		"log_connections":            "on",
+		"log_timezone":               confQuote("UTC"),
+		"timezone":                   confQuote("UTC"),
+		"hba_file":                   confQuote(filepath.Join(data, "pg_hba.conf")),
+		"ident_file":                 confQuote(filepath.Join(data, "pg_ident.conf")),
+		"ssl":                        "off",
 	}
 	if cfg.SSL {
 		certPEM, keyPEM := cfg.CertPEM, cfg.KeyPEM
