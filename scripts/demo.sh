@@ -33,7 +33,12 @@ step "Applying examples/quickstart with $("$tf" version | head -1)"
 rm -rf "$work"
 mkdir -p "$work/tf" "$work/files"
 cp "$root/examples/quickstart/main.tf" "$work/tf/"
-(cd "$work/tf" && "$tf" apply -auto-approve -input=false -no-color 2>&1 | grep -v -e '^$' -e 'Warning: Provider development overrides' -e 'The following provider' -e ' - pgtls/pgtls in' -e 'The behavior may therefore' -e 'published releases' -e '^│ *$' -e '^╷' -e '^╵' || true)
+tfrun() {
+  # Keep the transcript; show the plan summary and the result lines.
+  (cd "$work/tf" && "$tf" "$@" -input=false -no-color) >"$work/terraform.log" 2>&1 || { cat "$work/terraform.log"; return 1; }
+  grep -E '^(Plan:|Apply complete|No changes)|will be (created|read)' "$work/terraform.log" | sed 's/^/    /' || true
+}
+tfrun apply -auto-approve
 out() { (cd "$work/tf" && "$tf" output -raw "$1"); }
 
 step "Writing the generated files to demo/files"
@@ -43,6 +48,7 @@ out server_key >"$work/files/server.key"
 out root_crt >"$work/files/root.crt"
 out app_crt >"$work/files/app.crt"
 out app_key >"$work/files/app.key"
+out pg_hba_conf >"$work/files/pg_hba.conf"
 chmod 0600 "$work/files/"*.key
 ls -l "$work/files"
 openssl x509 -in "$work/files/server.crt" -noout -subject -ext subjectAltName
@@ -77,13 +83,19 @@ ssl_key_file = 'server.key'
 ssl_ca_file = 'root.crt'
 ssl_min_protocol_version = 'TLSv1.2'
 CONF
-cat >"$pgdir/data/pg_hba.conf" <<HBA
-local   all  postgres                trust
-hostssl all  all       127.0.0.1/32  cert
-HBA
+install -o postgres -m 0600 "$work/files/pg_hba.conf" "$pgdir/data/pg_hba.conf"
 su postgres -s /bin/sh -c "$pgbin/pg_ctl -D '$pgdir/data' -l '$pgdir/log' -w start >/dev/null"
-psql -X -q -h "$pgdir" -p "$port" -U postgres -d postgres -c "CREATE ROLE app LOGIN"
-echo "listening on 127.0.0.1:$port with hba:"; sed 's/^/    /' "$pgdir/data/pg_hba.conf"
+su postgres -s /bin/sh -c "psql -X -q -h '$pgdir' -p $port -d postgres -c 'CREATE ROLE app LOGIN'"
+echo "listening on 127.0.0.1:$port with the pg_hba.conf pgtls rendered:"; sed 's/^/    /' "$pgdir/data/pg_hba.conf"
+
+step "Proving it with pgtls_connection_check (terraform apply -var check_port=$port)"
+failed=0
+if tfrun apply -auto-approve -var "check_port=$port"; then
+  (cd "$work/tf" && "$tf" output -no-color check && "$tf" output -no-color check_other_role) | sed 's/^/    /'
+  echo "every sslmode behaved as expected"
+else
+  echo "UNEXPECTED: the connection check failed"; failed=1
+fi
 
 client() {
   # Hermetic libpq: no ~/.postgresql, no PG* variables.
@@ -92,9 +104,8 @@ client() {
     -c "SELECT 'user=' || current_user || ' ssl=' || ssl || ' ' || version || ' ' || cipher || ' client_dn=' || coalesce(client_dn,'') FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 }
 
-failed=0
 for host in localhost 127.0.0.1; do
-  step "psql sslmode=verify-full host=$host user=app with app's certificate (expected: accepted)"
+  step "Cross-check with real libpq: psql sslmode=verify-full host=$host user=app (expected: accepted)"
   if client "$host" app; then echo "ACCEPTED, as expected"; else echo "UNEXPECTED: refused"; failed=1; fi
 done
 step "psql sslmode=verify-full host=localhost user=postgres with app's certificate (expected: refused)"
@@ -102,7 +113,8 @@ if client localhost postgres 2>&1; then echo "UNEXPECTED: accepted"; failed=1; e
 
 step "Result"
 if [ "$failed" = 0 ]; then
-  echo "demo OK: the generated PKI gives role app, and only app, a verify-full certificate login."
+  echo "demo OK: the generated PKI and pg_hba.conf give role app, and only app, a certificate login, only over TLS;"
+  echo "pgtls_connection_check and psql agree."
   echo "files: $work/files   terraform state: $work/tf"
 else
   echo "demo FAILED"; tail -20 "$pgdir/log"; exit 1
