@@ -42,10 +42,107 @@ func (m *material) verifyChain(peer []*x509.Certificate, now time.Time) error {
 	if err != nil {
 		return describeVerifyError(err)
 	}
+	if err := checkCNConstraints(chains[0]); err != nil {
+		return err
+	}
 	if len(m.crls) > 0 {
 		return m.checkCRL(chains[0], now)
 	}
 	return nil
+}
+
+// checkCNConstraints adds what OpenSSL checks and Go does not: a leaf
+// without dNSName SANs has every DNS-looking subject CN checked against the
+// DNS name constraints of the CAs above it (NAME_CONSTRAINTS_check_CN).
+func checkCNConstraints(chain []*x509.Certificate) error {
+	leaf := chain[0]
+	if len(leaf.DNSNames) > 0 {
+		return nil
+	}
+	for _, cn := range allCommonNames(leaf) {
+		if !cnIsDNSName(cn) {
+			continue
+		}
+		for _, ca := range chain[1:] {
+			if len(ca.PermittedDNSDomains) > 0 {
+				ok := false
+				for _, base := range ca.PermittedDNSDomains {
+					if ncDNSMatch(cn, base) {
+						ok = true
+						break
+					}
+				}
+				if !ok {
+					return fmt.Errorf("certificate verify failed: permitted subtree violation (subject CN %q is outside the DNS name constraints of %q)", cn, ca.Subject.String())
+				}
+			}
+			for _, base := range ca.ExcludedDNSDomains {
+				if ncDNSMatch(cn, base) {
+					return fmt.Errorf("certificate verify failed: excluded subtree violation (subject CN %q is excluded by the DNS name constraints of %q)", cn, ca.Subject.String())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// cnIsDNSName is OpenSSL's cn2dnsid test: letters, digits, "_", inner "-"
+// and inner dots (not next to another dot or a hyphen), with at least one
+// dot. "127.0.0.1" qualifies.
+func cnIsDNSName(s string) bool {
+	if s == "" || strings.ContainsRune(s, 0) {
+		return false
+	}
+	isDNS := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' {
+			continue
+		}
+		if i > 0 && i < len(s)-1 {
+			if c == '-' {
+				continue
+			}
+			if c == '.' && s[i+1] != '.' && s[i-1] != '-' && s[i+1] != '-' {
+				isDNS = true
+				continue
+			}
+		}
+		return false
+	}
+	return isDNS
+}
+
+// ncDNSMatch is OpenSSL's nc_dns: base matches itself and any name with
+// more labels on the left; a leading "." in base requires at least one.
+func ncDNSMatch(name, base string) bool {
+	if base == "" {
+		return true
+	}
+	if len(name) < len(base) {
+		return false
+	}
+	tail := name[len(name)-len(base):]
+	if len(name) > len(base) && base[0] != '.' && name[len(name)-len(base)-1] != '.' {
+		return false
+	}
+	return strings.EqualFold(tail, base)
+}
+
+func allCommonNames(c *x509.Certificate) []string {
+	var rdn pkix.RDNSequence
+	if _, err := asn1.Unmarshal(c.RawSubject, &rdn); err != nil {
+		return nil
+	}
+	var out []string
+	for _, set := range rdn {
+		for _, atv := range set {
+			if s, ok := atv.Value.(string); ok && atv.Type.Equal(oidCommonName) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func describeVerifyError(err error) error {

@@ -1,0 +1,42 @@
+package check
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"testing"
+	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
+	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
+)
+
+// Name-constrained CA (permitted DNS subtree only): OpenSSL also checks a
+// DNS-looking subject CN of a leaf without dNSName SANs against the
+// constraints; Go ignores the CN.
+func TestNameConstrainedCAAgreesWithLibpq(t *testing.T) {
+	testserver.RequirePostgres(t)
+	is, err := pki.NewRootCA(pki.CARequest{Subject: pki.Subject{CommonName: "constrained root"}, Validity: 30 * 24 * time.Hour, MaxPathLen: -1,
+		PermittedDNSDomains: []string{"example.test"}}, caEpoch, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := caFromIssued(t, is, "")
+	srvEKU := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	for _, c := range []struct {
+		name string
+		leaf *leaf
+	}{
+		{"ip-san-cn-outside", ca.issue(t, leafOpts{cn: "pg.other.test", ips: []string{"127.0.0.1"}, eku: srvEKU})},
+		{"ip-san-cn-ip", ca.issue(t, leafOpts{cn: "127.0.0.1", ips: []string{"127.0.0.1"}, eku: srvEKU})},
+		{"ip-san-cn-single-label", ca.issue(t, leafOpts{cn: "localhost", ips: []string{"127.0.0.1"}, eku: srvEKU})},
+		{"ip-san-cn-inside", ca.issue(t, leafOpts{cn: "db.example.test", ips: []string{"127.0.0.1"}, eku: srvEKU})},
+		{"dns-san-inside-cn-outside", ca.issue(t, leafOpts{cn: "pg.other.test", dns: []string{"db.example.test"}, ips: []string{"127.0.0.1"}, eku: srvEKU})},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: c.leaf.certPEM, KeyPEM: c.leaf.keyPEM,
+				HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
+			srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
+			agreeWithLibpq(t, srv.Host, srv.Port, clientCase{name: c.name, req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem}}, true)
+		})
+	}
+}
