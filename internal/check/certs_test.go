@@ -171,10 +171,15 @@ func (ca *testCA) client(t testing.TB, cn string) *leaf {
 
 func (ca *testCA) crl(t testing.TB, revoked ...*leaf) string {
 	t.Helper()
+	return ca.crlAt(t, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), revoked...)
+}
+
+func (ca *testCA) crlAt(t testing.TB, thisUpdate, nextUpdate time.Time, revoked ...*leaf) string {
+	t.Helper()
 	tmpl := &x509.RevocationList{
 		Number:     nextSerial(),
-		ThisUpdate: time.Now().Add(-time.Hour),
-		NextUpdate: time.Now().Add(24 * time.Hour),
+		ThisUpdate: thisUpdate,
+		NextUpdate: nextUpdate,
 	}
 	for _, l := range revoked {
 		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: l.cert.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)})

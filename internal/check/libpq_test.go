@@ -118,6 +118,7 @@ func TestAgreesWithLibpq(t *testing.T) {
 	inter := ca.intermediate(t, "pgtls test intermediate")
 	viaInter := inter.server(t, "localhost", []string{"localhost"}, "127.0.0.1")
 	alice := ca.client(t, "alice")
+	interAlice := inter.client(t, "alice")
 	bob := ca.client(t, "bob")
 	strangerAlice := other.client(t, "alice")
 
@@ -165,6 +166,18 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "wrong-ca", req: Request{User: "alice", Password: alicePassword, RootCertPEM: other.pem},
 				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
 			{name: "crl-clean", req: func() Request { r := withRoot(pw); r.CRLPEM = ca.crl(t); return r }(), want: all(true)},
+			{name: "crl-expired", req: func() Request {
+				r := withRoot(pw)
+				r.CRLPEM = ca.crlAt(t, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+				return r
+			}(),
+				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull)},
+			{name: "crl-not-yet-valid", req: func() Request {
+				r := withRoot(pw)
+				r.CRLPEM = ca.crlAt(t, now.Add(time.Hour), now.Add(48*time.Hour))
+				return r
+			}(),
+				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull)},
 			{name: "crl-revoked", req: func() Request { r := withRoot(pw); r.CRLPEM = ca.crl(t, good); return r }(),
 				want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
 		}},
@@ -181,6 +194,12 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "bob-cert-as-alice", req: withCert(withRoot(Request{User: "alice"}), bob), want: all(false), paths: map[SSLMode]string{ModePrefer: PathTLSThenPlaintext}},
 			{name: "no-cert", req: withRoot(Request{User: "alice"}), want: all(false)},
 			{name: "untrusted-cert", req: withCert(withRoot(Request{User: "alice"}), strangerAlice), want: all(false)},
+			{name: "alice-cert-via-intermediate", req: withCert(withRoot(Request{User: "alice"}), interAlice), want: okExcept(ModeDisable)},
+			{name: "alice-cert-without-its-intermediate", req: func() Request {
+				r := withRoot(Request{User: "alice"})
+				r.ClientCertPEM, r.ClientKeyPEM = certPEM(interAlice.cert.Raw), interAlice.keyPEM
+				return r
+			}(), want: all(false)},
 		}},
 		{name: "clientcert-verify-full", cfg: func() testserver.PostgresConfig {
 			c := sslServer(good, "hostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-full")
