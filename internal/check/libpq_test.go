@@ -342,6 +342,9 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 			if r.ServerVersion == "" || !strings.HasPrefix(r.ServerVersion, "15") {
 				t.Errorf("server_version %q: %s", r.ServerVersion, desc)
 			}
+			if direct && r.Encrypted && r.SSLStat != nil && r.TLSVersion != r.SSLStat.Version {
+				t.Errorf("TLS version %q differs from the server's pg_stat_ssl %q", r.TLSVersion, r.SSLStat.Version)
+			}
 			if r.Encrypted && (r.TLSVersion == "" || r.Cipher == "" || r.ServerCertificate == nil || direct && r.SSLStat.Version == "") {
 				t.Errorf("TLS details missing: %+v", r)
 			}
