@@ -371,6 +371,10 @@ func connectAttempt(ctx context.Context, req Request, m *material, mode SSLMode,
 		a.finalErr, a.finalCat = errors.New(innermost(err)), CatChannelBinding
 	case a.dialErr != nil:
 		a.finalErr, a.finalCat = a.dialErr, a.dialCat
+	case errors.As(err, new(*net.DNSError)) && !expired(ctx):
+		var de *net.DNSError
+		errors.As(err, &de)
+		a.finalErr, a.finalCat = fmt.Errorf("could not translate host name %q to address: %s", req.Host, de.Err), CatConnect
 	case expired(ctx):
 		a.finalErr, a.finalCat = fmt.Errorf("timeout expired after %s", m.timeout), CatTimeout
 	case a.tlsDone && a.certAsked && !a.authOK.Load() && isReset(err):

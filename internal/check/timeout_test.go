@@ -196,3 +196,19 @@ func TestStalledTLSHandshakeFailsWithinTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestUnresolvableHostFails(t *testing.T) {
+	const timeout = 2 * time.Second
+	start := time.Now()
+	res := Run(t.Context(), Request{Host: "no-such-host.invalid", User: "alice", ConnectTimeout: timeout, SSLModes: []SSLMode{ModeDisable, ModePrefer, ModeVerifyFull}})
+	if elapsed := time.Since(start); elapsed > timeout+700*time.Millisecond {
+		t.Errorf("Run took %s with a %s timeout", elapsed, timeout)
+	}
+	for _, r := range res {
+		// Resolvers without network may time out instead of answering NXDOMAIN.
+		okCat := r.Category == CatConnect && strings.Contains(r.Error, `could not translate host name "no-such-host.invalid"`) || r.Category == CatTimeout
+		if r.Success || !okCat || r.Path != PathNone {
+			t.Errorf("%s: %+v", r.Mode, r)
+		}
+	}
+}
