@@ -188,7 +188,6 @@ func (m *hbaRuleModel) rule(ctx context.Context) (hba.Rule, []hba.Problem, bool)
 			r.Options = append(r.Options, hba.Option{Name: k, Value: opts[k]})
 		}
 	}
-	_ = ctx
 	return r, probs, true
 }
 

@@ -160,23 +160,11 @@ func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequ
 }
 
 func (r *clientCertResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m clientCertModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.refreshRenewal(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	readCertificate[clientCertModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *clientCertResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m clientCertModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.applyUpdate(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	updateCertificate[clientCertModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *clientCertResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

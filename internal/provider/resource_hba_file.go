@@ -246,50 +246,19 @@ func reportFindings(findings []hba.Finding, failOn map[string]bool, diags *diag.
 }
 
 func (r *hbaFileResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var m hbaFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if r.build(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
-	}
-}
-
-func (r *hbaFileResource) apply(ctx context.Context, plan interface {
-	Get(context.Context, any) diag.Diagnostics
-}, state interface {
-	Set(context.Context, any) diag.Diagnostics
-}, diags *diag.Diagnostics) {
-	var m hbaFileModel
-	diags.Append(plan.Get(ctx, &m)...)
-	if diags.HasError() {
-		return
-	}
-	// Warnings were shown at plan time; apply only records the result.
-	var d diag.Diagnostics
-	if r.build(ctx, &m, &d) {
-		diags.Append(state.Set(ctx, &m)...)
-		return
-	}
-	diags.Append(d.Errors()...)
+	planRendered(ctx, r.build, req, resp)
 }
 
 func (r *hbaFileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.apply(ctx, req.Plan, &resp.State, &resp.Diagnostics)
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *hbaFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m hbaFileModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	keepState[hbaFileModel](ctx, req, resp)
 }
 
 func (r *hbaFileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.apply(ctx, req.Plan, &resp.State, &resp.Diagnostics)
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *hbaFileResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}

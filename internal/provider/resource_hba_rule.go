@@ -3,7 +3,7 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -49,78 +49,43 @@ func (r *hbaRuleResource) Configure(_ context.Context, req resource.ConfigureReq
 	r.data = configuredData(req.ProviderData)
 }
 
-// render validates and renders; ok is false while inputs are unknown or on error.
-func (r *hbaRuleResource) render(ctx context.Context, m *hbaRuleResourceModel, diags interface {
-	AddAttributeError(path.Path, string, string)
-	HasError() bool
-}) (string, bool) {
+// build validates and renders the rule into line and id.
+func (r *hbaRuleResource) build(ctx context.Context, m *hbaRuleResourceModel, diags *diag.Diagnostics) bool {
 	rule, probs, known := m.rule(ctx)
 	if !known || m.PostgresVersion.IsUnknown() {
-		return "", false
+		return false
 	}
-	probs = append(probs, rule.Validate(hba.TargetPostgreSQL, versionOf(m.PostgresVersion, r.data))...)
-	for _, p := range probs {
-		diags.AddAttributeError(rootPath(p.Field), "Invalid pg_hba rule", p.String())
+	if len(probs) == 0 {
+		probs = rule.Validate(hba.TargetPostgreSQL, versionOf(m.PostgresVersion, r.data))
 	}
+	addHBAProblems(nil, probs, "Invalid pg_hba rule", diags)
 	if len(probs) > 0 {
-		return "", false
+		return false
 	}
 	line, err := rule.Render()
 	if err != nil {
-		diags.AddAttributeError(path.Empty(), "Invalid pg_hba rule", err.Error())
-		return "", false
-	}
-	return line, true
-}
-
-func (r *hbaRuleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var m hbaRuleResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if line, ok := r.render(ctx, &m, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("line"), line)...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), line)...)
-	}
-}
-
-func (r *hbaRuleResource) save(ctx context.Context, m *hbaRuleResourceModel, diags interface {
-	AddAttributeError(path.Path, string, string)
-	HasError() bool
-}) bool {
-	line, ok := r.render(ctx, m, diags)
-	if !ok {
+		diags.AddError("Invalid pg_hba rule", err.Error())
 		return false
 	}
 	m.Line = types.StringValue(line)
-	m.ID = types.StringValue(line)
+	m.ID = m.Line
 	return true
 }
 
+func (r *hbaRuleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	planRendered(ctx, r.build, req, resp)
+}
+
 func (r *hbaRuleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m hbaRuleResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.save(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *hbaRuleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m hbaRuleResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	keepState[hbaRuleResourceModel](ctx, req, resp)
 }
 
 func (r *hbaRuleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m hbaRuleResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.save(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *hbaRuleResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}

@@ -84,36 +84,19 @@ func (r *identFileResource) build(ctx context.Context, m *identFileModel, diags 
 }
 
 func (r *identFileResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var m identFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
-	}
+	planRendered(ctx, r.build, req, resp)
 }
 
 func (r *identFileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m identFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *identFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m identFileModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	keepState[identFileModel](ctx, req, resp)
 }
 
 func (r *identFileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m identFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *identFileResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

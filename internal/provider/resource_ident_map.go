@@ -76,36 +76,19 @@ func (r *identMapResource) build(ctx context.Context, m *identMapResourceModel, 
 }
 
 func (r *identMapResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var m identMapResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
-	}
+	planRendered(ctx, r.build, req, resp)
 }
 
 func (r *identMapResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m identMapResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *identMapResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m identMapResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	keepState[identMapResourceModel](ctx, req, resp)
 }
 
 func (r *identMapResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m identMapResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if !resp.Diagnostics.HasError() && r.build(ctx, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *identMapResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

@@ -130,23 +130,11 @@ func (r *intermediateCAResource) Create(ctx context.Context, req resource.Create
 }
 
 func (r *intermediateCAResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m intermediateCAModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.refreshRenewal(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	readCertificate[intermediateCAModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *intermediateCAResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m intermediateCAModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.applyUpdate(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	updateCertificate[intermediateCAModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *intermediateCAResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

@@ -149,23 +149,11 @@ func (r *rootCAResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *rootCAResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m caModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.refreshRenewal(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	readCertificate[caModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *rootCAResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m caModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.applyUpdate(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	updateCertificate[caModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *rootCAResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

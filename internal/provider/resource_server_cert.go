@@ -158,23 +158,11 @@ func (r *serverCertResource) Create(ctx context.Context, req resource.CreateRequ
 }
 
 func (r *serverCertResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m serverCertModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.refreshRenewal(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	readCertificate[serverCertModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *serverCertResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m serverCertModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.applyUpdate(r.data.now())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	updateCertificate[serverCertModel](ctx, r.data.now(), req, resp)
 }
 
 func (r *serverCertResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
