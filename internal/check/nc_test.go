@@ -3,6 +3,7 @@ package check
 import (
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"testing"
 	"time"
 
@@ -38,5 +39,32 @@ func TestNameConstrainedCAAgreesWithLibpq(t *testing.T) {
 			srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
 			agreeWithLibpq(t, srv.Host, srv.Port, clientCase{name: c.name, req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem}}, true)
 		})
+	}
+}
+
+// Two CN attributes, no SANs: libpq (X509_NAME_get_index_by_NID(..., -1))
+// checks only the first; Go's Subject.CommonName would be the last.
+func TestTwoCommonNamesAgreeWithLibpq(t *testing.T) {
+	testserver.RequirePostgres(t)
+	ca := newCA(t, "two-cn root")
+	k := newKey(t)
+	tmpl := &x509.Certificate{SerialNumber: nextSerial(), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		Subject:     pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCommonName, Value: "first.example"}, {Type: oidCommonName, Value: "second.example"}}},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &k.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: certPEM(der), KeyPEM: keyPEM(t, k),
+		HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
+	srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
+	all := map[SSLMode]bool{ModeDisable: true, ModeAllow: true, ModePrefer: true, ModeRequire: true, ModeVerifyCA: true, ModeVerifyFull: true}
+	notFull := map[SSLMode]bool{ModeDisable: true, ModeAllow: true, ModePrefer: true, ModeRequire: true, ModeVerifyCA: true, ModeVerifyFull: false}
+	for _, cc := range []clientCase{
+		{name: "first", req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem, ServerName: "first.example"}, want: all},
+		{name: "second", req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem, ServerName: "second.example"}, want: notFull},
+	} {
+		t.Run(cc.name, func(t *testing.T) { agreeWithLibpq(t, srv.Host, srv.Port, cc, true) })
 	}
 }

@@ -2,7 +2,9 @@ package check
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -72,9 +74,23 @@ func TestMatchHostNameLibpqRules(t *testing.T) {
 
 func TestFirstCommonNameIsOpenSSLs(t *testing.T) {
 	ca := newCA(t, "Unit Root")
-	l := ca.server(t, "first", nil)
-	if cn, ok := firstCommonName(l.cert); !ok || cn != "first" {
-		t.Fatalf("firstCommonName = %q, %v", cn, ok)
+	k := newKey(t)
+	tmpl := &x509.Certificate{SerialNumber: nextSerial(), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		Subject:     pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCommonName, Value: "first.example"}, {Type: oidCommonName, Value: "second.example"}}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &k.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	if cn, ok := firstCommonName(c); !ok || cn != "first.example" {
+		t.Fatalf("firstCommonName = %q, %v (Go's CommonName is %q)", cn, ok, c.Subject.CommonName)
+	}
+	if err := matchHostName(c, "first.example"); err != nil {
+		t.Errorf("libpq matches the first CN: %v", err)
+	}
+	if err := matchHostName(c, "second.example"); err == nil {
+		t.Errorf("libpq ignores later CNs, but second.example matched")
 	}
 }
 
