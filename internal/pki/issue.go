@@ -415,7 +415,7 @@ func NewServerCert(req ServerRequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkLeaf(iss, now, req.Validity, x509.ExtKeyUsageServerAuth, "serverAuth", req.DNSNames, req.IPAddresses, req.commonName()); err != nil {
+	if err := checkLeaf(iss, now, req.Validity, x509.ExtKeyUsageServerAuth, "serverAuth", req.DNSNames, req.IPAddresses, req.EffectiveCommonName()); err != nil {
 		return nil, err
 	}
 	rnd = randOrDefault(rnd)
@@ -432,7 +432,7 @@ func newServerCertWithKey(req ServerRequest, iss *Issuer, key crypto.Signer, now
 		return nil, err
 	}
 	nb, na := validityWindow(iss.Cert, now, req.Validity)
-	t, err := leafTemplate(Subject{CommonName: req.commonName()}, KeyType(KeyTypeOf(key.Public())), x509.ExtKeyUsageServerAuth, serial, nb, na)
+	t, err := leafTemplate(Subject{CommonName: req.EffectiveCommonName()}, KeyType(KeyTypeOf(key.Public())), x509.ExtKeyUsageServerAuth, serial, nb, na)
 	if err != nil {
 		return nil, err
 	}

@@ -190,9 +190,9 @@ func (r CARequest) hasConstraints() bool {
 	return len(r.PermittedDNSDomains)+len(r.ExcludedDNSDomains)+len(r.PermittedIPRanges)+len(r.ExcludedIPRanges) > 0
 }
 
-// commonName returns the common name the certificate gets: the configured
+// EffectiveCommonName returns the common name the certificate gets: the configured
 // one, else the first DNS name, else the first IP address.
-func (r ServerRequest) commonName() string {
+func (r ServerRequest) EffectiveCommonName() string {
 	switch {
 	case r.CommonName != "":
 		return r.CommonName
@@ -235,7 +235,7 @@ func (r ServerRequest) Validate() error {
 		}
 		seen[k] = true
 	}
-	if err := (Subject{CommonName: r.commonName()}).Validate(); err != nil {
+	if err := (Subject{CommonName: r.EffectiveCommonName()}).Validate(); err != nil {
 		return err
 	}
 	if err := validateKeyType(r.KeyType); err != nil {

@@ -122,14 +122,7 @@ func (m *serverCertModel) request(ctx context.Context, cn types.String, diags *d
 		KeyType:     keyTypeOf(m.KeyType),
 		Validity:    hours(m.ValidityPeriodHours.ValueInt64()),
 	}
-	if sreq.CommonName == "" {
-		switch {
-		case len(sreq.DNSNames) > 0:
-			sreq.CommonName = sreq.DNSNames[0]
-		case len(sreq.IPAddresses) > 0:
-			sreq.CommonName = sreq.IPAddresses[0].String()
-		}
-	}
+	sreq.CommonName = sreq.EffectiveCommonName()
 	return sreq, !diags.HasError()
 }
 
