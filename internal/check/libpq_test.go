@@ -226,6 +226,11 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "ip-host", req: withRoot(pw), want: all(true)},
 			{name: "servername-localhost", req: named(withRoot(pw), "localhost"), want: okExcept(ModeVerifyFull)},
 		}},
+		{name: "cn-wildcard", cfg: sslServer(ca.server(t, "*.example.test", nil), hostScram), clients: []clientCase{
+			{name: "one-label", req: named(withRoot(pw), "db.example.test"), want: all(true)},
+			{name: "two-labels", req: named(withRoot(pw), "a.db.example.test"), want: okExcept(ModeVerifyFull)},
+			{name: "ip-host", req: withRoot(pw), want: okExcept(ModeVerifyFull)},
+		}},
 		{name: "cn-ip-with-dns-san", cfg: sslServer(cnIPWithDNS, hostScram), clients: []clientCase{
 			{name: "ip-host-uses-cn", req: withRoot(pw), want: all(true)},
 			{name: "servername-dns-san", req: named(withRoot(pw), "db.example.test"), want: all(true)},
