@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
 // t0 is the fixed issuing time of the tests.
@@ -96,17 +98,10 @@ var (
 	oidExtNameConstraints  = asn1.ObjectIdentifier{2, 5, 29, 30}
 )
 
-// requireOpenSSL skips without the openssl binary, but fails under CI.
+// requireOpenSSL is the shared oracle check: skip loudly, fail under CI.
 func requireOpenSSL(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("FAIL: openssl binary not found and CI is set: %v", err)
-		}
-		t.Skipf("SKIP: openssl binary not found: %v", err)
-	}
-	return p
+	return testserver.RequireOpenSSL(t)
 }
 
 // openssl runs the openssl binary and returns combined output and error.

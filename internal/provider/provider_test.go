@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
 // testClock is a clock the tests can move: now() is the real time plus a
@@ -44,19 +46,6 @@ func stateAttr(s *terraform.State, addr, attr string) (string, bool) {
 	return v, ok
 }
 
-// requireOpenSSL fails in CI and skips loudly elsewhere when openssl is absent.
-func requireOpenSSL(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("openssl not found in PATH: run tools/ensure-system.sh")
-		}
-		t.Skip("SKIP: openssl not installed; run tools/ensure-system.sh")
-	}
-	return p
-}
-
 // writeTemp writes PEM content to a fresh file in dir with mode 0600.
 func writeTemp(t *testing.T, dir, name, content string) string {
 	t.Helper()
@@ -70,7 +59,7 @@ func writeTemp(t *testing.T, dir, name, content string) string {
 // runOpenSSL runs openssl and returns combined output, failing on error.
 func runOpenSSL(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	out, err := exec.Command(requireOpenSSL(t), args...).CombinedOutput()
+	out, err := exec.Command(testserver.RequireOpenSSL(t), args...).CombinedOutput()
 	return strings.TrimSpace(string(out)), err
 }
 

@@ -384,3 +384,20 @@ func runAsServerUser(ctx context.Context, home string, argv ...string) ([]byte, 
 }
 
 var errTimeout = errors.New("timed out")
+
+// RequireOpenSSL returns the path of the openssl binary, which tests use as
+// an external oracle. Like the other Require functions it skips loudly when
+// the binary is missing, and fails under CI or PGTLS_REQUIRE_SERVERS=1.
+func RequireOpenSSL(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("openssl")
+	if err == nil {
+		return p
+	}
+	problem := fmt.Sprintf("openssl not found in PATH (%v); run tools/ensure-system.sh", err)
+	if requireServers() {
+		t.Fatalf("FAIL: %s (CI or PGTLS_REQUIRE_SERVERS=1 is set)", problem)
+	}
+	t.Skipf("SKIP: %s", problem)
+	return ""
+}
