@@ -1,13 +1,17 @@
 package provider
 
 import (
+	"fmt"
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
@@ -79,4 +83,64 @@ resource "pgtls_server_cert" "db" {
 			})
 		})
 	}
+}
+
+// TestAccServerCert_bringYourOwnCA signs with a CA made by openssl (RSA,
+// PKCS#1 key, no pgtls involved) and verifies the result with openssl.
+func TestAccServerCert_bringYourOwnCA(t *testing.T) {
+	dir := t.TempDir()
+	keyPath, certPath := dir+"/ca.key", dir+"/ca.crt"
+	if out, err := runOpenSSL(t, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+		"-keyout", keyPath+".pk8", "-out", certPath, "-days", "30", "-subj", "/O=Corp/CN=Corporate CA",
+		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"); err != nil {
+		t.Fatalf("openssl req: %v: %s", err, out)
+	}
+	// Hand the provider the PKCS#1 ("BEGIN RSA PRIVATE KEY") form older CAs use.
+	if out, err := runOpenSSL(t, "rsa", "-in", keyPath+".pk8", "-traditional", "-out", keyPath); err != nil {
+		t.Fatalf("openssl rsa: %v: %s", err, out)
+	}
+	cfg := fmt.Sprintf(`
+resource "pgtls_server_cert" "db" {
+  ca_cert_pem           = file(%q)
+  ca_private_key_pem    = file(%q)
+  dns_names             = ["db.corp.test"]
+  validity_period_hours = 24
+}
+
+data "pgtls_certificate" "ca" {
+  pem = file(%q)
+}
+`, certPath, keyPath, certPath)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("data.pgtls_certificate.ca", "certificates.0.subject", "CN=Corporate CA,O=Corp"),
+				resource.TestCheckResourceAttr("data.pgtls_certificate.ca", "certificates.0.key_type", "rsa-2048"),
+				resource.TestCheckResourceAttr("data.pgtls_certificate.ca", "certificates.0.is_ca", "true"),
+				func(s *terraform.State) error {
+					leaf, _ := stateAttr(s, "pgtls_server_cert.db", "cert_pem")
+					bundle, _ := stateAttr(s, "pgtls_server_cert.db", "ca_bundle_pem")
+					caPEM, _ := os.ReadFile(certPath)
+					if strings.TrimSpace(bundle) != strings.TrimSpace(string(caPEM)) {
+						return fmt.Errorf("ca_bundle_pem is not the openssl CA:\n%s", bundle)
+					}
+					out, err := runOpenSSL(t, "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", certPath,
+						writeTemp(t, t.TempDir(), "leaf.pem", leaf))
+					if err != nil {
+						return fmt.Errorf("openssl verify: %v: %s", err, out)
+					}
+					return nil
+				},
+			),
+		}, {
+			// A leaf outliving the foreign CA is refused at plan time.
+			Config:      strings.Replace(cfg, "validity_period_hours = 24", "validity_period_hours = 1000", 1),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Certificate would outlive its issuer.*Corporate CA`),
+		}, {
+			Config: cfg,
+		}},
+	})
 }
