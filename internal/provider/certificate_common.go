@@ -7,7 +7,6 @@ package provider
 import (
 	"context"
 	"crypto/rand"
-	"crypto/x509"
 	"fmt"
 	"net/netip"
 	"time"
@@ -82,7 +81,7 @@ func commonCertAttributes(kind string, defaultHours int64) map[string]schema.Att
 			Optional:   true,
 			Computed:   true,
 			Default:    stringdefault.StaticString(string(pki.KeyECDSAP256)),
-			Validators: []validator.String{keyTypeValidator{}},
+			Validators: []validator.String{keyTypeValidator()},
 		},
 		"validity_period_hours": schema.Int64Attribute{
 			MarkdownDescription: fmt.Sprintf("Hours the %s is valid for, counted from creation. Defaults to `%d` (%s). "+
@@ -372,9 +371,10 @@ func addrsOf(ctx context.Context, l types.List, diags *diag.Diagnostics) []netip
 }
 
 // loadIssuer parses a signing CA from its attributes and reports problems on
-// the attribute they belong to. keyPEM may be unknown at plan time (then only
-// the certificate side is checked and nil is returned with no error).
-func loadIssuer(certAttr, keyAttr, chainAttr string, cert, key, chain types.String, diags *diag.Diagnostics) (*pki.Issuer, *x509.Certificate) {
+// the attribute they belong to. The certificate side (ic) is returned as soon
+// as it is known and valid; the full issuer only when the key is known too
+// (at plan time the key may still be unknown).
+func loadIssuer(certAttr, keyAttr, chainAttr string, cert, key, chain types.String, diags *diag.Diagnostics) (*pki.Issuer, *pki.IssuerCert) {
 	if cert.IsUnknown() || chain.IsUnknown() {
 		return nil, nil
 	}
@@ -384,14 +384,22 @@ func loadIssuer(certAttr, keyAttr, chainAttr string, cert, key, chain types.Stri
 		return nil, nil
 	}
 	if key.IsUnknown() {
-		return nil, ic.Cert
+		return nil, ic
 	}
 	iss, err := pki.ParseIssuer(cert.ValueString(), key.ValueString(), chain.ValueString())
 	if err != nil {
 		diags.AddAttributeError(path.Root(keyAttr), "Invalid issuing CA key", err.Error())
-		return nil, ic.Cert
+		return nil, ic
 	}
-	return iss, iss.Cert
+	return iss, ic
+}
+
+// bundleOf is the plan-time ca_bundle_pem: the root above a known issuer.
+func bundleOf(ic *pki.IssuerCert) types.String {
+	if ic == nil {
+		return types.StringUnknown()
+	}
+	return types.StringValue(ic.RootPEM())
 }
 
 func issuerErrorPath(err error, certAttr, chainAttr string) path.Path {
@@ -403,11 +411,11 @@ func issuerErrorPath(err error, certAttr, chainAttr string) path.Path {
 
 // checkOutliving reports, on validity_period_hours, a certificate that would
 // outlive its issuer.
-func checkOutliving(issuer *x509.Certificate, now time.Time, validity types.Int64, diags *diag.Diagnostics) {
+func checkOutliving(issuer *pki.IssuerCert, now time.Time, validity types.Int64, diags *diag.Diagnostics) {
 	if issuer == nil || validity.IsUnknown() {
 		return
 	}
-	if err := pki.CheckNotOutliving(issuer, now, hours(validity.ValueInt64())); err != nil {
+	if err := pki.CheckNotOutliving(issuer.Cert, now, hours(validity.ValueInt64())); err != nil {
 		diags.AddAttributeError(path.Root("validity_period_hours"), "Certificate would outlive its issuer", err.Error())
 	}
 }

@@ -67,18 +67,11 @@ func planLeaf(ctx context.Context, now time.Time, identity, outputs []string, re
 	if resp.Diagnostics.HasError() {
 		return nil
 	}
-	_, issuer := loadIssuer("ca_cert_pem", "ca_private_key_pem", "ca_chain_pem",
+	_, ic := loadIssuer("ca_cert_pem", "ca_private_key_pem", "ca_chain_pem",
 		m.CACertPEM, m.CAPrivateKeyPEM, m.CAChainPEM, &resp.Diagnostics)
-	checkOutliving(issuer, now, m.ValidityPeriodHours, &resp.Diagnostics)
-
+	checkOutliving(ic, now, m.ValidityPeriodHours, &resp.Diagnostics)
 	// The trust anchor is known at plan time when the issuer and its chain are.
-	bundle := types.StringUnknown()
-	if !m.CACertPEM.IsUnknown() && !m.CAChainPEM.IsUnknown() {
-		if ic, err := pki.ParseIssuerCert(m.CACertPEM.ValueString(), m.CAChainPEM.ValueString()); err == nil {
-			bundle = types.StringValue(ic.RootPEM())
-		}
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ca_bundle_pem"), bundle)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ca_bundle_pem"), bundleOf(ic))...)
 	return &m
 }
 

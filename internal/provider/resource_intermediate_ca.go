@@ -86,24 +86,16 @@ func (r *intermediateCAResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, issuer := loadIssuer("issuer_cert_pem", "issuer_private_key_pem", "issuer_chain_pem",
+	_, ic := loadIssuer("issuer_cert_pem", "issuer_private_key_pem", "issuer_chain_pem",
 		m.IssuerCertPEM, m.IssuerPrivateKeyPEM, m.IssuerChainPEM, &resp.Diagnostics)
-	checkOutliving(issuer, now, m.ValidityPeriodHours, &resp.Diagnostics)
-	if issuer != nil {
-		if err := pki.CheckCanSignCA(issuer); err != nil {
+	checkOutliving(ic, now, m.ValidityPeriodHours, &resp.Diagnostics)
+	if ic != nil {
+		if err := pki.CheckCanSignCA(ic.Cert); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("issuer_cert_pem"), "Issuer cannot sign this CA", err.Error())
 		}
 	}
 	// The root is known at plan time when the issuer and its chain are.
-	m.ChainPEM = types.StringUnknown()
-	m.CABundlePEM = types.StringUnknown()
-	if !m.IssuerCertPEM.IsUnknown() && !m.IssuerChainPEM.IsUnknown() {
-		if ic, err := pki.ParseIssuerCert(m.IssuerCertPEM.ValueString(), m.IssuerChainPEM.ValueString()); err == nil {
-			m.CABundlePEM = types.StringValue(ic.RootPEM())
-		}
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("chain_pem"), m.ChainPEM)...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ca_bundle_pem"), m.CABundlePEM)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ca_bundle_pem"), bundleOf(ic))...)
 }
 
 func (r *intermediateCAResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -34,18 +34,14 @@ func (v funcValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 }
 
-type keyTypeValidator struct{}
-
-func (keyTypeValidator) Description(context.Context) string {
-	return "must be one of the supported key types"
-}
-func (v keyTypeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (keyTypeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := pki.ParseKeyType(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Unsupported key type", err.Error())
+func keyTypeValidator() validator.String {
+	return funcValidator{
+		desc:    "must be one of the supported key types",
+		summary: "Unsupported key type",
+		check: func(s string) error {
+			_, err := pki.ParseKeyType(s)
+			return err
+		},
 	}
 }
 
