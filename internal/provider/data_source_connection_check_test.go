@@ -23,14 +23,17 @@ type lazyVar func() any
 
 func (f lazyVar) MarshalJSON() ([]byte, error) { return json.Marshal(f()) }
 
-const checkPKI = `
+// liveServerPKI is the part every live-server test shares: the port of the
+// server a previous step started, a root CA and a server certificate for
+// localhost and 127.0.0.1.
+const liveServerPKI = `
 variable "port" {
   type    = number
   default = 5432
 }
 
 resource "pgtls_root_ca" "root" {
-  subject = { common_name = "check root" }
+  subject = { common_name = "live test root" }
 }
 
 resource "pgtls_server_cert" "db" {
@@ -39,7 +42,36 @@ resource "pgtls_server_cert" "db" {
   dns_names          = ["localhost"]
   ip_addresses       = ["127.0.0.1"]
 }
+`
 
+// liveServer starts PostgreSQL 15 from pgtls_server_cert.db in state (hba
+// and ident contents as given) and is the port variable for later steps.
+type liveServer struct{ pg *testserver.Postgres }
+
+func (l *liveServer) vars() config.Variables {
+	return config.Variables{"port": lazyVar(func() any {
+		if l.pg == nil {
+			return 5432
+		}
+		return l.pg.Port
+	})}
+}
+
+func (l *liveServer) start(t *testing.T, s *terraform.State, hba, ident string, roles ...string) *testserver.Postgres {
+	get := func(addr, attr string) string { v, _ := stateAttr(s, addr, attr); return v }
+	l.pg = testserver.StartPostgres(t, testserver.PostgresConfig{
+		SSL:     true,
+		CertPEM: get("pgtls_server_cert.db", "fullchain_pem"),
+		KeyPEM:  get("pgtls_server_cert.db", "private_key_pem"),
+		CAPEM:   get("pgtls_server_cert.db", "ca_bundle_pem"),
+		HBA:     hba,
+		Ident:   ident,
+		Roles:   roles,
+	})
+	return l.pg
+}
+
+const checkPKI = liveServerPKI + `
 resource "pgtls_client_cert" "app" {
   ca_cert_pem        = pgtls_root_ca.root.cert_pem
   ca_private_key_pem = pgtls_root_ca.root.private_key_pem
@@ -65,14 +97,8 @@ data "pgtls_connection_check" "app" {
 // who gets in.
 func TestAccConnectionCheck_realPostgres(t *testing.T) {
 	testserver.RequirePostgres(t)
-	var pg *testserver.Postgres
-	port := lazyVar(func() any {
-		if pg == nil {
-			return 5432
-		}
-		return pg.Port
-	})
-	vars := config.Variables{"port": port}
+	live := &liveServer{}
+	vars := live.vars()
 	const ds = "data.pgtls_connection_check.app"
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -80,15 +106,7 @@ func TestAccConnectionCheck_realPostgres(t *testing.T) {
 			Config:          checkPKI,
 			ConfigVariables: vars,
 			Check: func(s *terraform.State) error {
-				get := func(addr, attr string) string { v, _ := stateAttr(s, addr, attr); return v }
-				pg = testserver.StartPostgres(t, testserver.PostgresConfig{
-					SSL:     true,
-					CertPEM: get("pgtls_server_cert.db", "fullchain_pem"),
-					KeyPEM:  get("pgtls_server_cert.db", "private_key_pem"),
-					CAPEM:   get("pgtls_server_cert.db", "ca_bundle_pem"),
-					HBA:     "hostssl all app 127.0.0.1/32 cert\nhostnossl all all 127.0.0.1/32 reject\n",
-					Roles:   []string{"app"},
-				})
+				live.start(t, s, "hostssl all app 127.0.0.1/32 cert\nhostnossl all all 127.0.0.1/32 reject\n", "", "app")
 				return nil
 			},
 		}, {

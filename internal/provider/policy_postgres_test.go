@@ -3,7 +3,6 @@ package provider
 import (
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -14,23 +13,7 @@ import (
 // pg_hba.conf and pg_ident.conf rendered by pgtls (cert + map, clientname=DN
 // with a DN full of characters that need escaping, no plaintext), and the
 // connection check proving who gets in.
-const policyConfig = `
-variable "port" {
-  type    = number
-  default = 5432
-}
-
-resource "pgtls_root_ca" "root" {
-  subject = { common_name = "policy root" }
-}
-
-resource "pgtls_server_cert" "db" {
-  ca_cert_pem        = pgtls_root_ca.root.cert_pem
-  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
-  dns_names          = ["localhost"]
-  ip_addresses       = ["127.0.0.1"]
-}
-
+const policyConfig = liveServerPKI + `
 resource "pgtls_client_cert" "app" {
   ca_cert_pem        = pgtls_root_ca.root.cert_pem
   ca_private_key_pem = pgtls_root_ca.root.private_key_pem
@@ -94,13 +77,8 @@ data "pgtls_connection_check" "` + name + `" {
 
 func TestAccPolicy_realPostgres(t *testing.T) {
 	testserver.RequirePostgres(t)
-	var pg *testserver.Postgres
-	vars := config.Variables{"port": lazyVar(func() any {
-		if pg == nil {
-			return 5432
-		}
-		return pg.Port
-	})}
+	live := &liveServer{}
+	vars := live.vars()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -108,15 +86,7 @@ func TestAccPolicy_realPostgres(t *testing.T) {
 			ConfigVariables: vars,
 			Check: func(s *terraform.State) error {
 				get := func(addr, attr string) string { v, _ := stateAttr(s, addr, attr); return v }
-				pg = testserver.StartPostgres(t, testserver.PostgresConfig{
-					SSL:     true,
-					CertPEM: get("pgtls_server_cert.db", "fullchain_pem"),
-					KeyPEM:  get("pgtls_server_cert.db", "private_key_pem"),
-					CAPEM:   get("pgtls_server_cert.db", "ca_bundle_pem"),
-					HBA:     get("pgtls_hba_file.db", "content"),
-					Ident:   get("pgtls_ident_file.db", "content"),
-					Roles:   []string{"app", "reporting"},
-				})
+				pg := live.start(t, s, get("pgtls_hba_file.db", "content"), get("pgtls_ident_file.db", "content"), "app", "reporting")
 				// PostgreSQL itself reads every rendered line without error.
 				rows := pg.QueryNullable(t, "SELECT line_number, error FROM pg_hba_file_rules WHERE error IS NOT NULL OR auth_method IS NULL")
 				if len(rows) > 0 {
