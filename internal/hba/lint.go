@@ -393,14 +393,13 @@ func listOverlapsKeyword(ns []Name, kw string) bool {
 	return false
 }
 
-// Redacted returns a copy of the rule with secret option values
-// (ldapbindpasswd, radiussecrets) replaced by "(sensitive)", for messages
-// and logs.
+// Redacted returns a copy of the rule with every secret option value (see
+// Option.IsSecret) replaced by Masked, for review copies, messages and logs.
 func (r Rule) Redacted() Rule {
 	opts := make([]Option, len(r.Options))
 	for i, o := range r.Options {
-		if sensitiveOptions[o.Name] {
-			o.Value = "(sensitive)"
+		if o.IsSecret() {
+			o.Value = Masked
 		}
 		opts[i] = o
 	}

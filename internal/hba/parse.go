@@ -206,7 +206,8 @@ func ruleFromFields(fields [][]token, v int) (Rule, []Problem) {
 			}
 			name, val := t.s[:eq], t.s[eq+1:]
 			if seen[name] {
-				return r, []Problem{{Field: "options." + name, Value: shownValue(name, val), Message: "option specified more than once (PostgreSQL silently keeps the last one)"}}
+				o := Option{Name: name, Value: val}
+				return r, []Problem{{Field: o.field(), Value: o.shown(), Message: "option specified more than once (PostgreSQL silently keeps the last one)"}}
 			}
 			seen[name] = true
 			if val == "" && (name == "clientcert" || name == "clientname" || name == "map") {

@@ -32,18 +32,19 @@ type hbaParseModel struct {
 }
 
 var parsedRuleAttrTypes = map[string]attr.Type{
-	"line_number": types.Int64Type,
-	"type":        types.StringType,
-	"databases":   types.ListType{ElemType: types.StringType},
-	"users":       types.ListType{ElemType: types.StringType},
-	"address":     types.StringType,
-	"netmask":     types.StringType,
-	"method":      types.StringType,
-	"clientcert":  types.StringType,
-	"clientname":  types.StringType,
-	"map":         types.StringType,
-	"options":     types.MapType{ElemType: types.StringType},
-	"comment":     types.StringType,
+	"line_number":    types.Int64Type,
+	"type":           types.StringType,
+	"databases":      types.ListType{ElemType: types.StringType},
+	"users":          types.ListType{ElemType: types.StringType},
+	"address":        types.StringType,
+	"netmask":        types.StringType,
+	"method":         types.StringType,
+	"clientcert":     types.StringType,
+	"clientname":     types.StringType,
+	"map":            types.StringType,
+	"options":        types.MapType{ElemType: types.StringType},
+	"secret_options": types.MapType{ElemType: types.StringType},
+	"comment":        types.StringType,
 }
 
 var problemAttrTypes = map[string]attr.Type{
@@ -66,7 +67,8 @@ func (d *hbaParseDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"today before moving it into `pgtls_hba_file`. The `rules` elements can be passed to " +
 			"`pgtls_hba_file.rules` as they are.",
 		Attributes: map[string]schema.Attribute{
-			"content":       schema.StringAttribute{Required: true, MarkdownDescription: "The pg_hba.conf text."},
+			"content": schema.StringAttribute{Required: true, Sensitive: true, MarkdownDescription: "The pg_hba.conf " +
+				"text. Sensitive, because a pg_hba.conf may hold secrets (" + backtickList(hba.SensitiveOptions()) + ")."},
 			"ident_content": schema.StringAttribute{Optional: true, MarkdownDescription: "The matching pg_ident.conf text, so `map=` references are checked."},
 			"postgres_version": schema.Int64Attribute{
 				Optional:            true,
@@ -87,8 +89,10 @@ func (d *hbaParseDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"clientcert":  str("clientcert option."),
 					"clientname":  str("clientname option."),
 					"map":         str("map option."),
-					"options":     schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Other options."},
-					"comment":     str("Trailing comment."),
+					"options":     schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Other options, except those holding a secret."},
+					"secret_options": schema.MapAttribute{Computed: true, Sensitive: true, ElementType: types.StringType,
+						MarkdownDescription: "Options holding a secret (" + backtickList(hba.SensitiveOptions()) + "). Always sensitive."},
+					"comment": str("Trailing comment."),
 				}},
 			},
 			"problems": schema.ListNestedAttribute{
@@ -182,11 +186,17 @@ func parsedRuleObject(pr hba.ParsedRule, diags *diag.Diagnostics) attr.Value {
 		}
 		return stringList(out)
 	}
-	opts := map[string]attr.Value{}
+	opts, secrets := map[string]attr.Value{}, map[string]attr.Value{}
 	for _, o := range r.Options {
-		opts[o.Name] = types.StringValue(o.Value)
+		if o.IsSecret() {
+			secrets[o.Name] = types.StringValue(o.Value)
+		} else {
+			opts[o.Name] = types.StringValue(o.Value)
+		}
 	}
 	optMap, d := types.MapValue(types.StringType, opts)
+	diags.Append(d...)
+	secretMap, d := types.MapValue(types.StringType, secrets)
 	diags.Append(d...)
 	nullIfEmpty := func(s string) types.String {
 		if s == "" {
@@ -195,18 +205,19 @@ func parsedRuleObject(pr hba.ParsedRule, diags *diag.Diagnostics) attr.Value {
 		return types.StringValue(s)
 	}
 	obj, d := types.ObjectValue(parsedRuleAttrTypes, map[string]attr.Value{
-		"line_number": types.Int64Value(int64(pr.Line)),
-		"type":        types.StringValue(string(r.Type)),
-		"databases":   names(r.Databases),
-		"users":       names(r.Users),
-		"address":     nullIfEmpty(r.Address),
-		"netmask":     nullIfEmpty(r.Netmask),
-		"method":      types.StringValue(string(r.Method)),
-		"clientcert":  nullIfEmpty(r.ClientCert),
-		"clientname":  nullIfEmpty(r.ClientName),
-		"map":         nullIfEmpty(r.Map),
-		"options":     optMap,
-		"comment":     nullIfEmpty(r.Comment),
+		"line_number":    types.Int64Value(int64(pr.Line)),
+		"type":           types.StringValue(string(r.Type)),
+		"databases":      names(r.Databases),
+		"users":          names(r.Users),
+		"address":        nullIfEmpty(r.Address),
+		"netmask":        nullIfEmpty(r.Netmask),
+		"method":         types.StringValue(string(r.Method)),
+		"clientcert":     nullIfEmpty(r.ClientCert),
+		"clientname":     nullIfEmpty(r.ClientName),
+		"map":            nullIfEmpty(r.Map),
+		"options":        optMap,
+		"secret_options": secretMap,
+		"comment":        nullIfEmpty(r.Comment),
 	})
 	diags.Append(d...)
 	return obj
