@@ -207,6 +207,15 @@ func renderHeader(header string) (string, error) {
 	return b.String(), nil
 }
 
+// ValidateHeader checks a file header (comment lines placed at the top):
+// problems are on the field "header".
+func ValidateHeader(header string) []Problem {
+	if _, err := renderHeader(header); err != nil {
+		return []Problem{{Field: "header", Message: err.Error()}}
+	}
+	return nil
+}
+
 // RenderFile renders rules in the given order (never re-sorted: the first
 // matching line wins) after header, whose lines become "# " comments. It
 // returns an error instead of a partial file when any rule cannot be

@@ -817,16 +817,6 @@ func checkRegex(re string) error {
 	return nil
 }
 
-// PostgreSQL 13 reads pg_hba.conf lines into fixed buffers (hba.c MAX_LINE
-// 20480, MAX_TOKEN 10240): a longer line is an error ("authentication file
-// line too long") and fgets() reads its remainder as the next line; a longer
-// token is an error too. 14+ has no limit. The token limit is applied one
-// byte early, because a closing quote also needs a free byte.
-const (
-	pg13MaxLine  = 20480
-	pg13MaxToken = 10240
-)
-
 func pg13Limits(r Rule) []Problem {
 	l, err := r.Render()
 	if err != nil {

@@ -43,11 +43,8 @@ var findingAttrTypes = map[string]attr.Type{
 	"message":          types.StringType,
 }
 
-var lintCodes = []string{
-	hba.CodeShadowed, hba.CodeNonTLSPath, hba.CodeTrustNetwork, hba.CodePasswordCleartext, hba.CodeMD5Deprecated,
-	hba.CodeWideAddress, hba.CodeAllAllNetwork, hba.CodeMissingIdentMap, hba.CodeCertClientcertRedundant,
-	hba.CodeIdentOnLocal, hba.CodeUnusedIdentMap, hba.CodePlatformMethod,
-}
+// lintCodes are the finding codes, from the domain package.
+var lintCodes = hba.Codes()
 
 // NewHBAFileResource is the pgtls_hba_file resource.
 func NewHBAFileResource() resource.Resource {
@@ -137,6 +134,9 @@ func buildHBAFile(ctx context.Context, data *providerData, m *hbaFileModel, diag
 	target := hba.Target(m.Target.ValueString())
 	version := versionOf(m.PostgresVersion, data)
 	known := fullyKnown(m.Header, m.Lint, m.IdentMaps)
+	if !m.Header.IsUnknown() {
+		addHBAProblems(nil, hba.ValidateHeader(m.Header.ValueString()), "Invalid header", diags)
+	}
 	var rules []hba.Rule
 	for i, e := range m.Rules.Elements() {
 		obj, ok := e.(types.Object)

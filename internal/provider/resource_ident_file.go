@@ -43,6 +43,7 @@ func buildIdentFile(ctx context.Context, data *providerData, m *identFileModel, 
 	if !known || m.PostgresVersion.IsUnknown() || m.Header.IsUnknown() || diags.HasError() {
 		return false
 	}
+	addHBAProblems(nil, hba.ValidateHeader(m.Header.ValueString()), "Invalid header", diags)
 	seen := map[string]bool{}
 	for i, im := range maps {
 		base := path.Root("maps").AtListIndex(i)
