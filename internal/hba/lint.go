@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -33,6 +34,8 @@ const (
 	// Codes about a parsed file rather than its rules.
 	CodeIncludeNotFollowed = "include_not_followed"
 	CodeNULByte            = "nul_byte"
+	// The lint's work budget ran out (maxLintWork).
+	CodeLintIncomplete = "lint_incomplete"
 )
 
 // DefaultSeverity is the severity of each code unless overridden. A shadowed
@@ -52,6 +55,7 @@ var DefaultSeverity = map[string]Severity{
 	CodePlatformMethod:          SeverityWarning,
 	CodeIncludeNotFollowed:      SeverityWarning,
 	CodeNULByte:                 SeverityWarning,
+	CodeLintIncomplete:          SeverityWarning,
 }
 
 // Codes lists every finding code, sorted.
@@ -104,8 +108,6 @@ var typeKinds = map[ConnType]int{
 	HostGSSEnc:   kGSS,
 	HostNoGSSEnc: kPlain | kSSL,
 }
-
-func nameKey(n Name) string { return fmt.Sprintf("%d:%s", n.Kind, n.Value) }
 
 func normKeyword(n Name) Name {
 	if n.Kind == Keyword && n.Value == "samegroup" {
@@ -267,7 +269,126 @@ func names(ns []Name) string {
 
 // Lint reports findings about rules in file order (first match wins) and
 // the ident maps they use. Findings are sorted by rule index, then code.
+//
+// Shadowing and non_tls_path compare rules with each other; an index by
+// database, user, address and type (lintindex.go) makes that about linear
+// for real files, and a work budget bounds it for adversarial ones (then a
+// lint_incomplete finding says which rules were not compared).
 func Lint(rules []Rule, idents []IdentMap, opts LintOptions) []Finding {
+	return lintWith(rules, idents, opts, newLintIndex)
+}
+
+// overlapFinder answers the rule-to-rule questions of the lint. The index
+// and the simple pairwise scan (in the tests) must give the same answers.
+type overlapFinder interface {
+	// coveredBy returns the first rule i < j that matches every connection
+	// of kinds (a subset of rule j's) that rule j could match, or -1; ok is
+	// false when the work budget ran out.
+	coveredBy(j, kinds int) (i int, ok bool)
+	// nonTLS returns, for every j with query[j], the first hostssl rule
+	// k > j (not reject) that certainly shares connections with rule j, or
+	// -1; ok is false when the work budget ran out (then the answers are -1
+	// from the first rule not analysed, which is returned).
+	nonTLS(query []bool) (k []int, ok bool, stoppedAt int)
+}
+
+// lintRule is a rule with what the lint compares precomputed.
+type lintRule struct {
+	r      *Rule
+	kinds  int
+	dbs    []string // normalized name keys (samegroup is samerole)
+	users  []string
+	addr   addr
+	dbAll  bool // databases contain the all keyword
+	usrAll bool
+}
+
+const (
+	keyAll         = "1:all"
+	keyReplication = "1:replication"
+)
+
+func nameKey(n Name) string { return strconv.Itoa(int(n.Kind)) + ":" + n.Value }
+
+func newLintRules(rules []Rule) []lintRule {
+	out := make([]lintRule, len(rules))
+	for i := range rules {
+		r := &rules[i]
+		lr := lintRule{r: r, kinds: typeKinds[r.Type], addr: ruleAddr(*r)}
+		for _, n := range r.Databases {
+			k := nameKey(normKeyword(n))
+			lr.dbs = append(lr.dbs, k)
+			lr.dbAll = lr.dbAll || k == keyAll
+		}
+		for _, n := range r.Users {
+			k := nameKey(n)
+			lr.users = append(lr.users, k)
+			lr.usrAll = lr.usrAll || k == keyAll
+		}
+		out[i] = lr
+	}
+	return out
+}
+
+// dbKeyCovers is dbCovers on normalized keys.
+func dbKeyCovers(a, b string) bool {
+	if a == keyAll {
+		return b != keyReplication
+	}
+	return a == b
+}
+
+func userKeyCovers(a, b string) bool { return a == keyAll || a == b }
+
+func keysCover(a, b []string, covers func(a, b string) bool) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, y := range b {
+		ok := false
+		for _, x := range a {
+			if covers(x, y) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func keysOverlap(a, b []string, covers func(a, b string) bool) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if covers(x, y) || covers(y, x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// covers reports whether rule e matches every connection of kinds that
+// rule r could match.
+func (e *lintRule) covers(r *lintRule, kinds int) bool {
+	return kinds != 0 && e.kinds&kinds == kinds &&
+		keysCover(e.dbs, r.dbs, dbKeyCovers) && keysCover(e.users, r.users, userKeyCovers) &&
+		addrCovers(e.addr, r.addr)
+}
+
+// protects reports whether s is a hostssl rule (not reject) that certainly
+// shares connections with rule r: what non_tls_path looks for.
+func (s *lintRule) protects(r *lintRule) bool {
+	return s.r.Type == HostSSL && s.r.Method != Reject &&
+		keysOverlap(r.dbs, s.dbs, dbKeyCovers) && keysOverlap(r.users, s.users, userKeyCovers) &&
+		(addrCovers(r.addr, s.addr) || addrCovers(s.addr, r.addr))
+}
+
+// lintWith is Lint with the overlap finder given (the index, or the
+// pairwise scan the tests compare it with).
+func lintWith(rules []Rule, idents []IdentMap, opts LintOptions, finder func([]lintRule) overlapFinder) []Finding {
 	if opts.Target == "" {
 		opts.Target = TargetPostgreSQL
 	}
@@ -288,62 +409,70 @@ func Lint(rules []Rule, idents []IdentMap, opts LintOptions) []Finding {
 		}
 		out = append(out, Finding{Code: code, Severity: sev, RuleIndex: i, OtherRuleIndex: j, Message: msg})
 	}
-	addrs := make([]addr, len(rules))
-	for i, r := range rules {
-		addrs[i] = ruleAddr(r)
+	lrs := newLintRules(rules)
+	f := finder(lrs)
+
+	// Forward: which earlier rule shadows each rule, and whether
+	// connections without TLS or GSS encryption can reach it.
+	n := len(rules)
+	shadow := make([]int, n)
+	plain := make([]bool, n)
+	incompleteAt := -1
+	for j := range rules {
+		shadow[j] = -1
+		if incompleteAt >= 0 {
+			plain[j] = lrs[j].kinds&kPlain != 0
+			continue
+		}
+		i, ok := f.coveredBy(j, lrs[j].kinds)
+		if ok && i < 0 && lrs[j].kinds&kPlain != 0 {
+			var c int
+			c, ok = f.coveredBy(j, kPlain)
+			plain[j] = c < 0
+		}
+		if !ok {
+			incompleteAt = j
+			plain[j] = lrs[j].kinds&kPlain != 0
+			continue
+		}
+		shadow[j] = i
+	}
+	// Backward: the first later hostssl rule a plain password rule bypasses.
+	query := make([]bool, n)
+	for j, r := range rules {
+		query[j] = shadow[j] < 0 && plain[j] && passwordish[r.Method]
+	}
+	nonTLS, ok, stopped := f.nonTLS(query)
+	if !ok && (incompleteAt < 0 || stopped < incompleteAt) {
+		incompleteAt = stopped
+	}
+	if incompleteAt >= 0 {
+		emit(CodeLintIncomplete, DefaultSeverity[CodeLintIncomplete], incompleteAt, -1, fmt.Sprintf(
+			"the rules overlap too much to compare them all in bounded time (%d comparisons): shadowed and non_tls_path "+
+				"were not checked from %s on, and rules from there are treated as reachable", maxLintWork, describe(incompleteAt, rules[incompleteAt])))
 	}
 
-	// coveredBy returns the first rule before j that matches every
-	// connection of kinds (a subset of rule j's) that rule j could match,
-	// or -1.
-	coveredBy := func(j, kinds int) int {
-		r := rules[j]
-		for i := 0; i < j; i++ {
-			e := rules[i]
-			if typeKinds[e.Type]&kinds != kinds || kinds == 0 {
-				continue
-			}
-			if !listCovers(e.Databases, r.Databases, dbCovers) || !listCovers(e.Users, r.Users, userCovers) {
-				continue
-			}
-			if !addrCovers(addrs[i], addrs[j]) {
-				continue
-			}
-			return i
-		}
-		return -1
+	maps := map[string]bool{}
+	for _, m := range idents {
+		maps[m.Name] = true
 	}
 	for j, r := range rules {
-		// shadowed: the first earlier rule that covers r.
-		if i := coveredBy(j, typeKinds[r.Type]); i >= 0 {
-			e := rules[i]
+		if i := shadow[j]; i >= 0 {
 			sev := DefaultSeverity[CodeShadowed]
 			if r.Method == Reject {
 				sev = SeverityError
 			}
-			emit(CodeShadowed, sev, j, i, fmt.Sprintf("%s can never match: the earlier %s matches every connection it could match (first match wins)", describe(j, r), describe(i, e)))
+			emit(CodeShadowed, sev, j, i, fmt.Sprintf("%s can never match: the earlier %s matches every connection it could match (first match wins)", describe(j, r), describe(i, rules[i])))
 			continue // the other findings are about what a rule lets in
 		}
-
-		// plain: connections without TLS or GSS encryption can reach r.
-		plain := typeKinds[r.Type]&kPlain != 0 && coveredBy(j, kPlain) < 0
-		// non_tls_path
-		if plain && passwordish[r.Method] {
-			for k := j + 1; k < len(rules); k++ {
-				s := rules[k]
-				if s.Type != HostSSL || s.Method == Reject {
-					continue
-				}
-				if listOverlaps(r.Databases, s.Databases, dbCovers) && listOverlaps(r.Users, s.Users, userCovers) && (addrCovers(addrs[j], addrs[k]) || addrCovers(addrs[k], addrs[j])) {
-					emit(CodeNonTLSPath, DefaultSeverity[CodeNonTLSPath], j, k, fmt.Sprintf("%s lets %s logins through without TLS for connections that the later hostssl %s was meant to protect; use hostssl, or put a hostnossl ... reject rule before it", describe(j, r), r.Method, describe(k, s)))
-					break
-				}
-			}
+		if k := nonTLS[j]; k >= 0 {
+			emit(CodeNonTLSPath, DefaultSeverity[CodeNonTLSPath], j, k, fmt.Sprintf("%s lets %s logins through without TLS for connections that the later hostssl %s was meant to protect; use hostssl, or put a hostnossl ... reject rule before it", describe(j, r), r.Method, describe(k, rules[k])))
 		}
-		if isTCP(r) && r.Method == Trust && !loopbackOnly(addrs[j]) {
+		a := lrs[j].addr
+		if isTCP(r) && r.Method == Trust && !loopbackOnly(a) {
 			emit(CodeTrustNetwork, DefaultSeverity[CodeTrustNetwork], j, -1, fmt.Sprintf("%s allows trust (no password) from the network address %q; anyone who can reach the port may log in as %s", describe(j, r), r.Address, names(r.Users)))
 		}
-		if plain && cleartext[r.Method] {
+		if plain[j] && cleartext[r.Method] {
 			emit(CodePasswordCleartext, DefaultSeverity[CodePasswordCleartext], j, -1, fmt.Sprintf("%s sends the password in clear text (method %s) over connections without TLS; use hostssl", describe(j, r), r.Method))
 		}
 		if r.Method == MD5 {
@@ -353,23 +482,15 @@ func Lint(rules []Rule, idents []IdentMap, opts LintOptions) []Finding {
 			}
 			emit(CodeMD5Deprecated, sev, j, -1, fmt.Sprintf("%s uses md5, which is deprecated; use scram-sha-256 (md5 rules already accept SCRAM-hashed passwords, so switch the passwords first)", describe(j, r)))
 		}
-		allAll := isTCP(r) && r.Method != Reject && r.Method != Cert && anyAddress(addrs[j]) &&
+		allAll := isTCP(r) && r.Method != Reject && r.Method != Cert && anyAddress(a) &&
 			listOverlapsKeyword(r.Databases, "all") && listOverlapsKeyword(r.Users, "all")
 		if allAll {
 			emit(CodeAllAllNetwork, DefaultSeverity[CodeAllAllNetwork], j, -1, fmt.Sprintf("%s admits every database and every user from any address with %s", describe(j, r), r.Method))
-		} else if isTCP(r) && r.Method != Reject && r.Method != Cert && wideAddress(addrs[j]) {
+		} else if isTCP(r) && r.Method != Reject && r.Method != Cert && wideAddress(a) {
 			emit(CodeWideAddress, DefaultSeverity[CodeWideAddress], j, -1, fmt.Sprintf("%s accepts the very wide address range %q with %s; narrow it (IPv4 wider than /%d or IPv6 wider than /%d)", describe(j, r), r.Address, r.Method, WideIPv4Bits, WideIPv6Bits))
 		}
-		if r.Map != "" && !opts.IdentMapsUnknown {
-			found := false
-			for _, m := range idents {
-				if m.Name == r.Map {
-					found = true
-				}
-			}
-			if !found {
-				emit(CodeMissingIdentMap, DefaultSeverity[CodeMissingIdentMap], j, -1, fmt.Sprintf("%s uses map=%s, but no ident map of that name is defined; every login through it fails with \"no match in usermap\"", describe(j, r), r.Map))
-			}
+		if r.Map != "" && !opts.IdentMapsUnknown && !maps[r.Map] {
+			emit(CodeMissingIdentMap, DefaultSeverity[CodeMissingIdentMap], j, -1, fmt.Sprintf("%s uses map=%s, but no ident map of that name is defined; every login through it fails with \"no match in usermap\"", describe(j, r), r.Map))
 		}
 		if r.Method == Cert && r.ClientCert == "verify-full" {
 			emit(CodeCertClientcertRedundant, DefaultSeverity[CodeCertClientcertRedundant], j, -1, fmt.Sprintf("%s: clientcert=verify-full is redundant, cert always verifies the full certificate", describe(j, r)))

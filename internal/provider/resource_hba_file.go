@@ -144,9 +144,9 @@ func buildHBAFile(ctx context.Context, data *providerData, m *hbaFileModel, diag
 			known = false
 			continue
 		}
-		var rm hbaRuleModel
-		if d := obj.As(ctx, &rm, basetypes.ObjectAsOptions{}); d.HasError() {
-			diags.Append(d...)
+		rm, ok := hbaRuleModelOf(obj)
+		if !ok {
+			diags.AddAttributeError(path.Root("rules").AtListIndex(i), "Invalid pg_hba rule", "the rule object lacks attributes of a pg_hba rule")
 			return false
 		}
 		rule, probs, ruleKnown := rm.rule(ctx)

@@ -1,0 +1,101 @@
+package hba
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// benchRules builds n rules in the shapes large real files have: per-tenant
+// lines (`hostssl dbN userN 10.x.y.0/24 scram-sha-256`, the issue's
+// reproduction), per-network lines for everyone (`host all all 10.x.y.0/24`
+// with various methods), group lines and a few catch-alls, so every index
+// path of the lint is exercised.
+func benchRules(n int) []Rule {
+	rs := make([]Rule, 0, n)
+	rs = append(rs,
+		Rule{Type: Local, Databases: allN, Users: []Name{Lit("postgres")}, Method: Peer},
+		Rule{Type: HostNoSSL, Databases: allN, Users: allN, Address: "0.0.0.0/0", Method: Reject},
+	)
+	for i := 0; len(rs) < n; i++ {
+		net := fmt.Sprintf("10.%d.%d.0/24", (i/256)%256, i%256)
+		switch i % 4 {
+		case 0, 1:
+			rs = append(rs, Rule{Type: HostSSL, Databases: []Name{Lit(fmt.Sprintf("db%d", i))}, Users: []Name{Lit(fmt.Sprintf("user%d", i))}, Address: net, Method: ScramSHA256})
+		case 2:
+			rs = append(rs, Rule{Type: Host, Databases: allN, Users: allN, Address: net, Method: []Method{MD5, ScramSHA256, Trust, Reject}[(i/4)%4]})
+		case 3:
+			rs = append(rs, Rule{Type: HostSSL, Databases: []Name{Lit(fmt.Sprintf("app%d", i%50)), Kw("replication")}, Users: []Name{GroupOf(fmt.Sprintf("team%d", i%20))}, Address: net, Method: Cert})
+		}
+	}
+	return rs[:n]
+}
+
+func benchLint(b *testing.B, n int) {
+	rules := benchRules(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Lint(rules, nil, LintOptions{Version: 16, IdentMapsUnknown: true})
+	}
+}
+
+func BenchmarkLint100(b *testing.B)   { benchLint(b, 100) }
+func BenchmarkLint1000(b *testing.B)  { benchLint(b, 1000) }
+func BenchmarkLint10000(b *testing.B) { benchLint(b, 10000) }
+
+// BenchmarkLintIssueShape10000 is the issue's 50,000-line file shape
+// (hostssl dbN userN 10.x.y.0/24 scram-sha-256) at 10,000 lines.
+func BenchmarkLintIssueShape10000(b *testing.B) {
+	rules := make([]Rule, 10000)
+	for i := range rules {
+		rules[i] = Rule{Type: HostSSL, Databases: []Name{Lit(fmt.Sprintf("db%d", i))}, Users: []Name{Lit(fmt.Sprintf("user%d", i))},
+			Address: fmt.Sprintf("10.%d.%d.0/24", i/256, i%256), Method: ScramSHA256}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Lint(rules, nil, LintOptions{Version: 16, IdentMapsUnknown: true})
+	}
+}
+
+// BenchmarkRenderLint10000 is what a plan of pgtls_hba_file with 10,000
+// rules costs in the domain: validate, render both copies, lint.
+func BenchmarkRenderLint10000(b *testing.B) {
+	rules := benchRules(10000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, r := range rules {
+			if ps := r.Validate(TargetPostgreSQL, 16); len(ps) > 0 {
+				b.Fatal(ps)
+			}
+		}
+		if _, err := RenderFile(rules, "h"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := RenderFileRedacted(rules, "h"); err != nil {
+			b.Fatal(err)
+		}
+		Lint(rules, nil, LintOptions{Version: 16, IdentMapsUnknown: true})
+	}
+}
+
+// BenchmarkParse10000 parses a 10,000-line file (and lints it, as
+// pgtls_hba_parse does).
+func BenchmarkParse10000(b *testing.B) {
+	content, err := RenderFile(benchRules(10000), "a header")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n := strings.Count(content, "\n"); n < 10000 {
+		b.Fatalf("%d lines", n)
+	}
+	b.SetBytes(int64(len(content)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pf, err := Parse(content, 16)
+		if err != nil || len(pf.Rules) != 10000 {
+			b.Fatal(err, len(pf.Rules))
+		}
+		pf.Lint(nil, LintOptions{Version: 16, IdentMapsUnknown: true})
+	}
+}
