@@ -383,7 +383,11 @@ func TestValidateIdent(t *testing.T) {
 		{IdentMapping{SystemUser: "bob", DatabaseUser: "+admins"}, 16, "", ""},
 		{IdentMapping{SystemUser: "bob", DatabaseUser: "/^a"}, 15, "mappings[0].database_user", "needs PostgreSQL 16"},
 		{IdentMapping{SystemUser: "/^(.*)$", DatabaseUser: `/^\1`}, 16, "mappings[0].database_user", "not substituted"},
-		{IdentMapping{SystemUser: "john smith", DatabaseUser: "john"}, 15, "mappings[0].system_user", "quote it"},
+		{IdentMapping{SystemUser: "john smith", DatabaseUser: "john"}, 15, "", ""},
+		{IdentMapping{SystemUser: "CN=Müller\\, Anna,O=Acme\\, Inc.,C=DE", DatabaseUser: "anna"}, 15, "", ""},
+		{IdentMapping{SystemUser: `"john smith"`, DatabaseUser: "john"}, 15, "mappings[0].system_user", "without surrounding double quotes"},
+		{IdentMapping{SystemUser: `/"^a b$"`, DatabaseUser: "john"}, 15, "mappings[0].system_user", "without surrounding double quotes"},
+		{IdentMapping{SystemUser: "a\nb", DatabaseUser: "john"}, 15, "mappings[0].system_user", "newline"},
 		{IdentMapping{SystemUser: "bob", DatabaseUser: "x", Comment: "bad\\"}, 15, "mappings[0].comment", "backslash"},
 		{IdentMapping{SystemUser: "", DatabaseUser: "x"}, 15, "mappings[0].system_user", "empty"},
 	}
@@ -408,11 +412,12 @@ func TestValidateIdent(t *testing.T) {
 	if ps := (IdentMap{Name: "a\nb", Mappings: []IdentMapping{{SystemUser: "x", DatabaseUser: "y"}}}).Validate(15); len(ps) == 0 {
 		t.Error("newline in map name accepted")
 	}
-	out, err := RenderIdentFile([]IdentMap{{Name: "my map", Mappings: []IdentMapping{{SystemUser: "/^(.*)@EX\\.COM$", DatabaseUser: `\1`, Comment: "realm"}, {SystemUser: `"a b"`, DatabaseUser: `"all"`}}}}, "")
+	out, err := RenderIdentFile([]IdentMap{{Name: "my map", Mappings: []IdentMapping{{SystemUser: "/^(.*)@EX\\.COM$", DatabaseUser: `\1`, Comment: "realm"}, {SystemUser: `a b`, DatabaseUser: `"all"`}, {SystemUser: `CN=x\, "y",O=#1`, DatabaseUser: "x"}}}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "\"my map\"        /\"^(.*)@EX\\.COM$\"       \"\\1\"  # realm\n\"my map\"        \"a b\"                   \"all\"\n"
+	want := "\"my map\"        /\"^(.*)@EX\\.COM$\"       \"\\1\"  # realm\n\"my map\"        \"a b\"                   \"all\"\n" +
+		"\"my map\"        \"CN=x\\, \"\"y\"\",O=#1\"     x\n"
 	if out != want {
 		t.Errorf("got  %q\nwant %q", out, want)
 	}

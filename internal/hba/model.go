@@ -255,13 +255,19 @@ type IdentMap struct {
 
 // IdentMapping is one line of an ident map.
 //
-// SystemUser is a token as in pg_ident.conf: a leading '/' makes it a
-// regular expression (even when quoted, as PostgreSQL reads it); otherwise it
-// is literal, and it must be double-quoted if it contains blanks, commas,
-// quotes or '#'. DatabaseUser is a token with the same conventions as the
-// hba users column: all (keyword, 16+), +role (16+), /regex (16+), "all"
-// (a role named all), plain names; \1 is replaced by the first capture group
-// of a regular-expression SystemUser.
+// SystemUser is the authenticated identity exactly as PostgreSQL compares
+// it, written as is (not as a token): a certificate CN, an RFC 2253 DN such
+// as pgtls_client_cert.subject_dn, an OS user, a Kerberos principal. The
+// renderer quotes it where pg_ident.conf needs it (a DN with commas and
+// blanks becomes one quoted token). A leading '/' makes it a regular
+// expression, as PostgreSQL reads any system user starting with '/' (quoted
+// or not). A value wrapped in double quotes is refused: it is the token form
+// of older pgtls versions and would otherwise silently change meaning.
+//
+// DatabaseUser is a token with the same conventions as the hba users
+// column: all (keyword, 16+), +role (16+), /regex (16+), "all" (a role
+// named all), plain names; \1 is replaced by the first capture group of a
+// regular-expression SystemUser.
 type IdentMapping struct {
 	SystemUser   string
 	DatabaseUser string

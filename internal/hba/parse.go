@@ -304,16 +304,9 @@ func ParseIdent(content string, v int) (ParsedIdentFile, error) {
 			continue
 		}
 		name := fields[0][0].s
-		sys := fields[1][0]
-		var sysStr string
-		if len(sys.s) > 0 && sys.s[0] == '/' {
-			sysStr = "/" + hclToken(sys.s[1:])
-			if len(sys.s) == 1 {
-				sysStr = "/"
-			}
-		} else {
-			sysStr = hclToken(sys.s)
-		}
+		// The system user as PostgreSQL compares it (IdentMapping takes
+		// the value, not the token).
+		sysStr := fields[1][0].s
 		dbTok := fields[2][0]
 		var dbn Name
 		if v >= 16 {

@@ -316,20 +316,22 @@ type systemUser struct {
 }
 
 func parseSystemUser(s string) (systemUser, error) {
-	tok, err := parseSingleToken(s)
-	if err != nil {
+	if err := checkText(s); err != nil {
 		return systemUser{}, err
 	}
-	if tok.s == "" {
+	if s == "" {
 		return systemUser{}, fmt.Errorf("empty system user")
 	}
-	if tok.s[0] == '/' {
-		if len(tok.s) == 1 {
+	if (len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"') || (len(s) >= 3 && strings.HasPrefix(s, `/"`) && s[len(s)-1] == '"') {
+		return systemUser{}, fmt.Errorf("write the identity as is, without surrounding double quotes: it is quoted when rendered (a quoted token here is the form older pgtls versions took)")
+	}
+	if s[0] == '/' {
+		if len(s) == 1 {
 			return systemUser{}, fmt.Errorf("empty regular expression after /")
 		}
-		return systemUser{regex: true, value: tok.s[1:]}, nil
+		return systemUser{regex: true, value: s[1:]}, nil
 	}
-	return systemUser{value: tok.s}, nil
+	return systemUser{value: s}, nil
 }
 
 func renderSystemUser(u systemUser) (string, error) {

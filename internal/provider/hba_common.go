@@ -329,8 +329,12 @@ func identMappingsAttribute(nested bool) schema.ListNestedAttribute {
 		Optional:            nested,
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			"system_user": schema.StringAttribute{
-				MarkdownDescription: "Authenticated identity (certificate CN or DN, OS user, Kerberos principal). A " +
-					"leading `/` makes it a regular expression; `\\\\1` in `database_user` is its first capture group.",
+				MarkdownDescription: "Authenticated identity exactly as PostgreSQL compares it, written as it is: a " +
+					"certificate CN, a DN (`pgtls_client_cert.subject_dn` as it is, with `clientname = \"DN\"`), an OS " +
+					"user, a Kerberos principal. pgtls quotes it for pg_ident.conf (a DN with commas and blanks becomes " +
+					"one quoted token). A leading `/` makes it a regular expression (PostgreSQL reads any system user " +
+					"starting with `/` that way); `\\\\1` in `database_user` is its first capture group. A value " +
+					"wrapped in double quotes is refused (write it without them).",
 				Required: true,
 			},
 			"database_user": schema.StringAttribute{

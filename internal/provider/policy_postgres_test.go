@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -26,8 +27,9 @@ resource "pgtls_client_cert" "reporting" {
   ca_private_key_pem = pgtls_root_ca.root.private_key_pem
   user               = "reporting"
   subject = {
-    common_name  = "Reporting, \"BI\" #1"
-    organization = "Acme+Co"
+    common_name         = "Reporting, \"BI\" #1"
+    organization        = "Acme+Co"
+    organizational_unit = "Müller & Söhne"
   }
 }
 
@@ -37,10 +39,10 @@ resource "pgtls_ident_map" "certs" {
 }
 
 resource "pgtls_ident_map" "dns" {
-  name     = "dns"
-  # A DN holds blanks, commas and '#': written as a quoted pg_ident token.
+  name = "dns"
+  # The DN as it is (blanks, commas, '#', quotes, \C3\BC escapes): pgtls quotes it.
   mappings = [{
-    system_user   = "\"${replace(pgtls_client_cert.reporting.subject_dn, "\"", "\"\"")}\""
+    system_user   = pgtls_client_cert.reporting.subject_dn
     database_user = "reporting"
   }]
 }
@@ -86,7 +88,11 @@ func TestAccPolicy_realPostgres(t *testing.T) {
 			ConfigVariables: vars,
 			Check: func(s *terraform.State) error {
 				get := func(addr, attr string) string { v, _ := stateAttr(s, addr, attr); return v }
-				pg := live.start(t, s, get("pgtls_hba_file.db", "content"), get("pgtls_ident_file.db", "content"), "app", "reporting")
+				ident := get("pgtls_ident_file.db", "sensitive_content")
+				if dn := get("pgtls_client_cert.reporting", "subject_dn"); !strings.Contains(dn, `\C3\BC`) || !strings.Contains(ident, `\C3\BC`) {
+					t.Errorf("the DN should carry OpenSSL's \\C3\\BC escape for ü: subject_dn %q, pg_ident.conf %q", dn, ident)
+				}
+				pg := live.start(t, s, get("pgtls_hba_file.db", "sensitive_content"), ident, "app", "reporting")
 				// PostgreSQL itself reads every rendered line without error.
 				rows := pg.QueryNullable(t, "SELECT line_number, error FROM pg_hba_file_rules WHERE error IS NOT NULL OR auth_method IS NULL")
 				if len(rows) > 0 {

@@ -11,8 +11,8 @@ resource "pgtls_client_cert" "reporting" {
 resource "pgtls_ident_map" "dn" {
   name = "dn"
   mappings = [{
-    # A DN contains commas and blanks: written as a quoted pg_ident token.
-    system_user   = "\"${replace(pgtls_client_cert.reporting.subject_dn, "\"", "\"\"")}\""
+    # The DN as it is: pgtls quotes it for pg_ident.conf (commas, blanks, \C3\BC escapes).
+    system_user   = pgtls_client_cert.reporting.subject_dn
     database_user = "reporting"
   }]
 }
