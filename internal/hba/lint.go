@@ -116,54 +116,6 @@ func normKeyword(n Name) Name {
 	return n
 }
 
-// dbCovers: every connection matched by database b is matched by a.
-func dbCovers(a, b Name) bool {
-	a, b = normKeyword(a), normKeyword(b)
-	if a.Kind == Keyword && a.Value == "all" {
-		return !(b.Kind == Keyword && b.Value == "replication")
-	}
-	return nameKey(a) == nameKey(b)
-}
-
-func userCovers(a, b Name) bool {
-	if a.Kind == Keyword && a.Value == "all" {
-		return true
-	}
-	return nameKey(a) == nameKey(b)
-}
-
-func listCovers(a, b []Name, covers func(a, b Name) bool) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, y := range b {
-		ok := false
-		for _, x := range a {
-			if covers(x, y) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// listOverlaps: some element of one certainly shares connections with an
-// element of the other.
-func listOverlaps(a, b []Name, covers func(a, b Name) bool) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if covers(x, y) || covers(y, x) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 type addr struct {
 	kind addrKind
 	kw   string

@@ -37,8 +37,9 @@ func safeOptionName(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		default:
 			return false
 		}
 	}
@@ -64,7 +65,7 @@ func renderOption(name, value string) (string, error) {
 		return "", fmt.Errorf("option name %q is not a plain word", name)
 	}
 	if err := checkText(value); err != nil {
-		return "", fmt.Errorf("option %s value %s", name, err)
+		return "", fmt.Errorf("option %s value %w", name, err)
 	}
 	if safeOptionValue(value) {
 		return name + "=" + value, nil
@@ -105,7 +106,7 @@ func renderNames(field string, names []Name) (string, error) {
 	for i, n := range names {
 		s, err := renderName(n)
 		if err != nil {
-			return "", fmt.Errorf("%s[%d] %q: %v", field, i, n.Value, err)
+			return "", fmt.Errorf("%s[%d] %q: %w", field, i, n.Value, err)
 		}
 		parts[i] = s
 	}
@@ -164,14 +165,14 @@ func (r Rule) Render() (string, error) {
 	for _, o := range r.allOptions() {
 		s, err := renderOption(o.Name, o.Value)
 		if err != nil {
-			return "", fmt.Errorf("%s: %v", o.field(), redactErr(o, err))
+			return "", fmt.Errorf("%s: %w", o.field(), redactErr(o, err))
 		}
 		b.WriteString(" ")
 		b.WriteString(s)
 	}
 	if r.Comment != "" {
 		if err := checkComment(r.Comment); err != nil {
-			return "", fmt.Errorf("comment: %v", err)
+			return "", fmt.Errorf("comment: %w", err)
 		}
 		b.WriteString("  # ")
 		b.WriteString(r.Comment)
@@ -230,7 +231,7 @@ func RenderFile(rules []Rule, header string) (string, error) {
 	for i, r := range rules {
 		l, err := r.Render()
 		if err != nil {
-			return "", fmt.Errorf("rules[%d]: %v", i, err)
+			return "", fmt.Errorf("rules[%d]: %w", i, err)
 		}
 		b.WriteString(l)
 		b.WriteString("\n")
@@ -256,31 +257,31 @@ func RenderFileRedacted(rules []Rule, header string) (string, error) {
 // Render returns the mapping as one pg_ident.conf line.
 func (m IdentMapping) Render(mapName string) (string, error) {
 	if err := checkText(mapName); err != nil {
-		return "", fmt.Errorf("name %q: %v", mapName, err)
+		return "", fmt.Errorf("name %q: %w", mapName, err)
 	}
 	if mapName == "" {
 		return "", fmt.Errorf("name: the map name is empty")
 	}
 	sys, err := parseSystemUser(m.SystemUser)
 	if err != nil {
-		return "", fmt.Errorf("system_user %q: %v", m.SystemUser, err)
+		return "", fmt.Errorf("system_user %q: %w", m.SystemUser, err)
 	}
 	dbu, err := ParseUser(m.DatabaseUser)
 	if err != nil {
-		return "", fmt.Errorf("database_user %q: %v", m.DatabaseUser, err)
+		return "", fmt.Errorf("database_user %q: %w", m.DatabaseUser, err)
 	}
 	sysTok, err := renderSystemUser(sys)
 	if err != nil {
-		return "", fmt.Errorf("system_user %q: %v", m.SystemUser, err)
+		return "", fmt.Errorf("system_user %q: %w", m.SystemUser, err)
 	}
 	dbTok, err := renderName(dbu)
 	if err != nil {
-		return "", fmt.Errorf("database_user %q: %v", m.DatabaseUser, err)
+		return "", fmt.Errorf("database_user %q: %w", m.DatabaseUser, err)
 	}
 	line := fmt.Sprintf("%-15s %-23s %s", quoteIfNeeded(mapName), sysTok, dbTok)
 	if m.Comment != "" {
 		if err := checkComment(m.Comment); err != nil {
-			return "", fmt.Errorf("comment: %v", err)
+			return "", fmt.Errorf("comment: %w", err)
 		}
 		line += "  # " + m.Comment
 	}
@@ -300,7 +301,7 @@ func RenderIdentFile(maps []IdentMap, header string) (string, error) {
 		for j, mp := range m.Mappings {
 			l, err := mp.Render(m.Name)
 			if err != nil {
-				return "", fmt.Errorf("maps[%d].mappings[%d]: %v", i, j, err)
+				return "", fmt.Errorf("maps[%d].mappings[%d]: %w", i, j, err)
 			}
 			b.WriteString(l)
 			b.WriteString("\n")

@@ -206,11 +206,12 @@ func parseSingleToken(s string) (token, error) {
 	if !tok.quoted {
 		// Allowed forms: bare text, or a prefix (+ @ /) followed by a quoted
 		// remainder.
-		if strings.ContainsAny(s, " \t,") && !(len(s) > 1 && strings.ContainsRune("+@/", rune(s[0])) && s[1] == '"') {
+		prefixedQuote := len(s) > 1 && strings.ContainsRune("+@/", rune(s[0])) && s[1] == '"'
+		if strings.ContainsAny(s, " \t,") && !prefixedQuote {
 			return token{}, fmt.Errorf("contains a blank or comma; quote it, for example %s", quote(s))
 		}
 		if strings.Contains(s, `"`) {
-			if !(len(s) > 2 && strings.ContainsRune("+@/", rune(s[0])) && s[1] == '"' && s[len(s)-1] == '"') {
+			if wholeQuoted := len(s) > 2 && strings.ContainsRune("+@/", rune(s[0])) && s[1] == '"' && s[len(s)-1] == '"'; !wholeQuoted {
 				return token{}, fmt.Errorf("contains a double quote in the middle; quote the whole name and double inner quotes, for example %s", quote(s))
 			}
 			if quote(tok.s[1:]) != s[1:] {

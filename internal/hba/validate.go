@@ -476,7 +476,7 @@ func (r Rule) Validate(t Target, v int) []Problem {
 			continue
 		}
 		if spec.boolish && o.Value != "0" && o.Value != "1" {
-			add(f, shown, fmt.Sprintf("must be 1 or 0: PostgreSQL reads any other value (even \"true\") as 0"))
+			add(f, shown, "must be 1 or 0: PostgreSQL reads any other value (even \"true\") as 0")
 		}
 		_ = i
 		switch o.Name {

@@ -138,7 +138,7 @@ func (c *cliRunner) run(args ...string) (string, error) {
 	err := cmd.Run()
 	fmt.Fprintf(&c.transcript, "$ %s %s\n%s\n", filepath.Base(c.bin), strings.Join(args, " "), out.String())
 	if err != nil {
-		return out.String(), fmt.Errorf("%s %s: %v\n%s", filepath.Base(c.bin), strings.Join(args, " "), err, out.String())
+		return out.String(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(c.bin), strings.Join(args, " "), err, out.String())
 	}
 	return out.String(), nil
 }

@@ -172,7 +172,7 @@ func hbaRuleModelOf(obj types.Object) (hbaRuleModel, bool) {
 
 // rule converts the attributes into the domain rule. known is false while
 // any input is unknown. Problems are reported against base.
-func (m *hbaRuleModel) rule(ctx context.Context) (hba.Rule, []hba.Problem, bool) {
+func (m *hbaRuleModel) rule() (hba.Rule, []hba.Problem, bool) {
 	if !fullyKnown(m.Type, m.Databases, m.Users, m.Address, m.Netmask, m.Method, m.ClientCert,
 		m.ClientName, m.Map, m.Options, m.Secrets, m.Comment) {
 		return hba.Rule{}, nil, false

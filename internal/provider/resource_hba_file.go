@@ -149,7 +149,7 @@ func buildHBAFile(ctx context.Context, data *providerData, m *hbaFileModel, diag
 			diags.AddAttributeError(path.Root("rules").AtListIndex(i), "Invalid pg_hba rule", "the rule object lacks attributes of a pg_hba rule")
 			return false
 		}
-		rule, probs, ruleKnown := rm.rule(ctx)
+		rule, probs, ruleKnown := rm.rule()
 		if !ruleKnown {
 			known = false
 			continue

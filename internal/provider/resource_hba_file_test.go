@@ -56,11 +56,6 @@ resource "pgtls_ident_file" "main" {
 }
 `
 
-const hbaPolicyContent = "# Managed by Terraform (pgtls).\n" +
-	"local   all  postgres  peer\n" +
-	"hostssl app  app  10.0.0.0/8  cert  map=certs  # application, certificate only\n" +
-	"hostssl all  +staff,\"all\"  10.0.0.0/8  scram-sha-256\n"
-
 func TestAccHBAFile_policy(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -48,7 +48,7 @@ func hbaRuleSchema() schema.Schema {
 // buildHBARule validates and renders the rule into line, sensitive_line and
 // id.
 func buildHBARule(ctx context.Context, data *providerData, m *hbaRuleResourceModel, diags *diag.Diagnostics) bool {
-	rule, probs, known := m.rule(ctx)
+	rule, probs, known := m.rule()
 	if !known || m.PostgresVersion.IsUnknown() {
 		return false
 	}
