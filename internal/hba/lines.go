@@ -30,9 +30,12 @@ type physReader struct {
 }
 
 // fgets returns up to n-1 bytes, ending after the first '\n'; ok is false
-// at end of input.
+// at end of input. Like glibc, n == 1 reads nothing and is not the end.
 func (r *physReader) fgets(n int) (string, bool) {
-	if r.pos >= len(r.s) || n <= 1 {
+	if n == 1 {
+		return "", true
+	}
+	if r.pos >= len(r.s) || n <= 0 {
 		return "", false
 	}
 	end := r.pos + n - 1

@@ -31,6 +31,7 @@ const (
 	CodeIdentOnLocal            = "ident_on_local"
 	CodeUnusedIdentMap          = "unused_ident_map"
 	CodePlatformMethod          = "platform_method"
+	CodeUnusualAddress          = "unusual_address"
 	// Codes about a parsed file rather than its rules.
 	CodeIncludeNotFollowed = "include_not_followed"
 	CodeNULByte            = "nul_byte"
@@ -53,6 +54,7 @@ var DefaultSeverity = map[string]Severity{
 	CodeIdentOnLocal:            SeverityInfo,
 	CodeUnusedIdentMap:          SeverityInfo,
 	CodePlatformMethod:          SeverityWarning,
+	CodeUnusualAddress:          SeverityWarning,
 	CodeIncludeNotFollowed:      SeverityWarning,
 	CodeNULByte:                 SeverityWarning,
 	CodeLintIncomplete:          SeverityWarning,
@@ -83,13 +85,19 @@ type Finding struct {
 
 // LintOptions tunes Lint. Ignore lists codes to drop; Severity overrides the
 // severity of codes. IdentMapsUnknown disables missing_ident_map and
-// unused_ident_map when pg_ident.conf is managed elsewhere.
+// unused_ident_map when pg_ident.conf is managed elsewhere;
+// IdentMapsIncomplete disables missing_ident_map only (pg_ident.conf has
+// include directives, so a map may be in a file not read) and
+// RulesIncomplete disables unused_ident_map only (pg_hba.conf has include
+// directives, so a rule using the map may be in a file not read).
 type LintOptions struct {
-	Target           Target // default postgresql
-	Version          int    // PostgreSQL major version, default 18
-	Ignore           []string
-	Severity         map[string]Severity
-	IdentMapsUnknown bool
+	Target              Target // default postgresql
+	Version             int    // PostgreSQL major version, default 18
+	Ignore              []string
+	Severity            map[string]Severity
+	IdentMapsUnknown    bool
+	IdentMapsIncomplete bool
+	RulesIncomplete     bool
 }
 
 // connection kinds a type matches.
@@ -140,7 +148,7 @@ func addrCovers(a, b addr) bool {
 	switch {
 	case a.kind == addrNone && b.kind == addrNone:
 		return true // both local
-	case a.kind == addrInvalid || b.kind == addrInvalid:
+	case !comparableAddr(a.kind) || !comparableAddr(b.kind):
 		return false
 	case a.kind == addrKeyword && a.kw == "all":
 		return b.kind != addrNone
@@ -157,6 +165,10 @@ func addrCovers(a, b addr) bool {
 	}
 	return false
 }
+
+// comparableAddr: what an address of this kind matches is known (an @file,
+// a zoned or non-contiguous address, or one PostgreSQL refuses is not).
+func comparableAddr(k addrKind) bool { return k != addrInvalid && k != addrFile && k != addrUnknown }
 
 func isTCP(r Rule) bool { return r.Type != Local }
 
@@ -392,7 +404,8 @@ func lintWith(rules []Rule, idents []IdentMap, opts LintOptions, finder func([]l
 	// Backward: the first later hostssl rule a plain password rule bypasses.
 	query := make([]bool, n)
 	for j, r := range rules {
-		query[j] = shadow[j] < 0 && plain[j] && passwordish[r.Method]
+		// Loopback traffic never crosses a network: TLS protects nothing there.
+		query[j] = shadow[j] < 0 && plain[j] && passwordish[r.Method] && !loopbackOnly(lrs[j].addr)
 	}
 	nonTLS, ok, stopped := f.nonTLS(query)
 	if !ok && (incompleteAt < 0 || stopped < incompleteAt) {
@@ -409,6 +422,11 @@ func lintWith(rules []Rule, idents []IdentMap, opts LintOptions, finder func([]l
 		maps[m.Name] = true
 	}
 	for j, r := range rules {
+		if isTCP(r) && r.Address != "" {
+			if u := r.address().unusual; u != "" {
+				emit(CodeUnusualAddress, DefaultSeverity[CodeUnusualAddress], j, -1, fmt.Sprintf("%s: %s", describe(j, r), u))
+			}
+		}
 		if i := shadow[j]; i >= 0 {
 			sev := DefaultSeverity[CodeShadowed]
 			if r.Method == Reject {
@@ -421,27 +439,36 @@ func lintWith(rules []Rule, idents []IdentMap, opts LintOptions, finder func([]l
 			emit(CodeNonTLSPath, DefaultSeverity[CodeNonTLSPath], j, k, fmt.Sprintf("%s lets %s logins through without TLS for connections that the later hostssl %s was meant to protect; use hostssl, or put a hostnossl ... reject rule before it", describe(j, r), r.Method, describe(k, rules[k])))
 		}
 		a := lrs[j].addr
-		if isTCP(r) && r.Method == Trust && !loopbackOnly(a) {
+		// trust with a client certificate is not password-less access for
+		// anyone; an address read from a file is not known here.
+		if isTCP(r) && r.Method == Trust && r.ClientCert == "" && a.kind != addrFile && !loopbackOnly(a) {
 			emit(CodeTrustNetwork, DefaultSeverity[CodeTrustNetwork], j, -1, fmt.Sprintf("%s allows trust (no password) from the network address %q; anyone who can reach the port may log in as %s", describe(j, r), r.Address, names(r.Users)))
 		}
-		if plain[j] && cleartext[r.Method] {
+		if plain[j] && cleartext[r.Method] && !loopbackOnly(a) {
 			emit(CodePasswordCleartext, DefaultSeverity[CodePasswordCleartext], j, -1, fmt.Sprintf("%s sends the password in clear text (method %s) over connections without TLS; use hostssl", describe(j, r), r.Method))
 		}
 		if r.Method == MD5 {
 			sev := DefaultSeverity[CodeMD5Deprecated]
-			if opts.Version >= 18 && opts.Target == TargetPostgreSQL {
+			state := "md5 password hashes are weaker than SCRAM (PostgreSQL 18 deprecates them)"
+			if opts.Target != TargetPostgreSQL {
+				state = "md5 password hashes are weaker than SCRAM"
+			} else if opts.Version >= 18 {
 				sev = SeverityWarning
+				state = fmt.Sprintf("md5 passwords are deprecated in PostgreSQL %d", opts.Version)
 			}
-			emit(CodeMD5Deprecated, sev, j, -1, fmt.Sprintf("%s uses md5, which is deprecated; use scram-sha-256 (md5 rules already accept SCRAM-hashed passwords, so switch the passwords first)", describe(j, r)))
+			emit(CodeMD5Deprecated, sev, j, -1, fmt.Sprintf("%s uses md5: %s; use scram-sha-256 (md5 rules already accept SCRAM-hashed passwords, so switch the passwords first)", describe(j, r), state))
 		}
-		allAll := isTCP(r) && r.Method != Reject && r.Method != Cert && anyAddress(a) &&
+		// cert, or any method with clientcert=verify-full, admits only
+		// holders of a certificate naming the role.
+		certOnly := r.Method == Cert || r.ClientCert == "verify-full"
+		allAll := isTCP(r) && r.Method != Reject && !certOnly && anyAddress(a) &&
 			listOverlapsKeyword(r.Databases, "all") && listOverlapsKeyword(r.Users, "all")
 		if allAll {
 			emit(CodeAllAllNetwork, DefaultSeverity[CodeAllAllNetwork], j, -1, fmt.Sprintf("%s admits every database and every user from any address with %s", describe(j, r), r.Method))
-		} else if isTCP(r) && r.Method != Reject && r.Method != Cert && wideAddress(a) {
+		} else if isTCP(r) && r.Method != Reject && !certOnly && wideAddress(a) {
 			emit(CodeWideAddress, DefaultSeverity[CodeWideAddress], j, -1, fmt.Sprintf("%s accepts the very wide address range %q with %s; narrow it (IPv4 wider than /%d or IPv6 wider than /%d)", describe(j, r), r.Address, r.Method, WideIPv4Bits, WideIPv6Bits))
 		}
-		if r.Map != "" && !opts.IdentMapsUnknown && !maps[r.Map] {
+		if r.Map != "" && !opts.IdentMapsUnknown && !opts.IdentMapsIncomplete && !maps[r.Map] {
 			emit(CodeMissingIdentMap, DefaultSeverity[CodeMissingIdentMap], j, -1, fmt.Sprintf("%s uses map=%s, but no ident map of that name is defined; every login through it fails with \"no match in usermap\"", describe(j, r), r.Map))
 		}
 		if r.Method == Cert && r.ClientCert == "verify-full" {
@@ -455,7 +482,7 @@ func lintWith(rules []Rule, idents []IdentMap, opts LintOptions, finder func([]l
 			emit(CodePlatformMethod, DefaultSeverity[CodePlatformMethod], j, -1, fmt.Sprintf("%s: %s authentication exists only in %s builds; other builds refuse the file (\"not supported by this build\")", describe(j, r), r.Method, where))
 		}
 	}
-	if !opts.IdentMapsUnknown {
+	if !opts.IdentMapsUnknown && !opts.RulesIncomplete {
 		used := map[string]bool{}
 		for _, r := range rules {
 			used[r.Map] = true
@@ -521,6 +548,9 @@ func (pf ParsedFile) Lint(idents []IdentMap, opts LintOptions) []Finding {
 	rules := make([]Rule, len(pf.Rules))
 	for i, pr := range pf.Rules {
 		rules[i] = pr.Rule
+	}
+	if len(pf.Directives) > 0 {
+		opts.RulesIncomplete = true
 	}
 	out := Lint(rules, idents, opts)
 	for i := range out {

@@ -86,8 +86,9 @@ var (
 func prefixAddr(p netip.Prefix) addr { return addr{kind: addrPrefix, pfx: p} }
 func hostAddr(h string) addr         { return addr{kind: addrHostname, host: h} }
 
-// indexable: invalid addresses never cover or overlap anything.
-func indexable(a addr) bool { return a.kind != addrInvalid }
+// indexable: addresses whose range is not known never cover or overlap
+// anything.
+func indexable(a addr) bool { return comparableAddr(a.kind) }
 
 // coverIndex holds the rules before the current one (forward pass).
 type coverIndex struct {
@@ -188,9 +189,10 @@ func (c *coverIndex) candidates(r *lintRule, kinds int) (candidates, bool) {
 	dims = append(dims, best)
 	var ac candidates
 	a := r.addr
-	switch a.kind {
-	case addrInvalid:
+	if !comparableAddr(a.kind) {
 		return candidates{}, false
+	}
+	switch a.kind {
 	case addrNone:
 		ac.add(c.addr[keyNone])
 	default:
@@ -351,9 +353,10 @@ func (p *protectIndex) candidates(r *lintRule) (candidates, bool) {
 		uc.add(p.user[keyAll])
 	}
 	a := r.addr
-	switch a.kind {
-	case addrInvalid:
+	if !comparableAddr(a.kind) {
 		return candidates{}, false
+	}
+	switch a.kind {
 	case addrNone:
 		ac.add(p.exact[keyNone])
 	case addrKeyword:

@@ -51,6 +51,8 @@ func randomRuleSet(rng *rand.Rand, n int) ([]Rule, []IdentMap) {
 		{"10.1.0.0", "255.255.0.0"}, {"::/0", ""}, {"2001:db8::/32", ""}, {"2001:db8:1::/48", ""}, {"::1/128", ""},
 		{"::ffff:10.0.0.0/104", ""}, {"db.example.com", ""}, {".example.com", ""}, {".com", ""}, {"x.db.example.com", ""},
 		{"DB.Example.com", ""}, {"localhost", ""}, {"10.0.0.0/33", ""}, {"bad addr", ""}, {"10.0.0.1", ""},
+		{"${network}", ""}, {`"all"`, ""}, {"@f", ""}, {"10.1/16", ""}, {"10.0.0.1", "255.0.255.0"}, {"fe80::1%lo/64", ""},
+		{"012.1.0.0/16", ""},
 	}
 	pick := func(vocab []Name) []Name {
 		k := 1 + rng.Intn(3)

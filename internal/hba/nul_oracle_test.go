@@ -19,7 +19,7 @@ func ourOutcomes(content string, v int) ([]string, ParsedFile) {
 	}
 	byLine := map[int]string{}
 	for _, pr := range pf.Rules {
-		a, _ := expectAddress(pr.Rule)
+		a, _, _ := expectAddress(pr.Rule)
 		byLine[pr.Line] = fmt.Sprintf("ok %s %s %s", pr.Rule.Type, strp(a), effectiveMethod(pr.Rule))
 	}
 	for _, p := range pf.Problems {

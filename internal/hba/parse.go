@@ -2,7 +2,6 @@ package hba
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 )
 
@@ -189,23 +188,28 @@ func ruleFromFields(fields [][]token, v int) (Rule, []Problem) {
 			return r, []Problem{*p}
 		}
 		i++
-		if t.quoted && addressKeywords[t.s] {
-			return r, []Problem{{Field: "address", Value: t.s, Message: "a quoted address keyword is read by PostgreSQL as a host name; this is not supported"}}
+		r.Address = canonicalAddress(t)
+		// A numeric address without a CIDR length takes the next field as
+		// its netmask (parse_hba_line); an @file address may hold one, so a
+		// numeric field after it is read as its netmask too.
+		isFile := !t.quoted && len(t.s) > 1 && t.s[0] == '@'
+		host, _, slash := strings.Cut(t.s, "/")
+		_, _, numeric := numericAddr(host)
+		needsMask := !slash && numeric && !(!t.quoted && addressKeywords[t.s])
+		if isFile && i < len(fields) && len(fields[i]) == 1 {
+			_, _, needsMask = numericAddr(fields[i][0].s)
 		}
-		r.Address = t.s
-		if !addressKeywords[t.s] && !strings.Contains(t.s, "/") {
-			if _, err := netip.ParseAddr(t.s); err == nil {
-				m, p := one(fields, i, "netmask specification", "multiple values specified for netmask")
-				if p != nil {
-					p.Field = "netmask"
-					return r, []Problem{*p}
-				}
-				i++
-				if _, err := netip.ParseAddr(m.s); err != nil {
-					return r, []Problem{{Field: "netmask", Value: m.s, Message: fmt.Sprintf("invalid IP mask %q", m.s)}}
-				}
-				r.Netmask = m.s
+		if needsMask {
+			m, p := one(fields, i, "netmask specification", "multiple values specified for netmask")
+			if p != nil {
+				p.Field = "netmask"
+				return r, []Problem{*p}
 			}
+			i++
+			if _, _, ok := numericAddr(m.s); !ok {
+				return r, []Problem{{Field: "netmask", Value: m.s, Message: fmt.Sprintf("invalid IP mask %q", m.s)}}
+			}
+			r.Netmask = m.s
 		}
 	}
 	m, p := one(fields, i, "authentication method", "multiple values specified for authentication type")

@@ -15,7 +15,7 @@ var knownMethods = func() map[Method]bool {
 	return m
 }()
 
-// safeAddress: characters of IP addresses, CIDR, host names and keywords.
+// safeAddress: characters of IP addresses and netmasks.
 func safeAddress(s string) bool {
 	if s == "" {
 		return false
@@ -149,8 +149,10 @@ func (r Rule) Render() (string, error) {
 			return "", fmt.Errorf("address %q: local rows take no address or netmask", r.Address)
 		}
 	} else {
-		if !safeAddress(r.Address) {
-			return "", fmt.Errorf("address %q: must be an IP address, CIDR, host name, .suffix, all, samehost or samenet", r.Address)
+		// The address is a token: written as it is when it reads back as
+		// one token (a host name PostgreSQL resolves may need quotes).
+		if _, err := parseSingleToken(r.Address); err != nil {
+			return "", fmt.Errorf("address %q: must be one pg_hba.conf token (an IP address, CIDR, host name, .suffix, all, samehost or samenet): %w", r.Address, err)
 		}
 		addr = r.Address
 		if r.Netmask != "" {

@@ -168,10 +168,6 @@ func (r Rule) validateOptions(ps *problems, effective Method, v int) optionSet {
 			validateLDAPOption(ps, o)
 		case "radius":
 			validateRADIUSOption(ps, o)
-		case "oauth":
-			if o.Name == "issuer" && o.Value == "" {
-				ps.add(f, shown, "issuer must not be empty")
-			}
 		}
 	}
 	return set
@@ -305,14 +301,19 @@ func validateRADIUSRequirements(ps *problems, set optionSet) {
 	}
 }
 
-// validateOAuthRequirements: oauth needs an issuer; delegate_ident_mapping
-// excludes map.
+// validateOAuthRequirements: oauth needs an issuer and a scope (which may
+// be empty); delegate_ident_mapping excludes map. Whether the server's
+// oauth_validator_libraries allows the validator (and is set at all) only
+// the server knows: PostgreSQL 18 refuses an oauth line without it.
 func validateOAuthRequirements(ps *problems, set optionSet, mapName string) {
 	if !set.has("issuer") {
 		ps.add(set.field("issuer"), "", "authentication method \"oauth\" requires argument \"issuer\" to be set")
 	}
+	if !set.has("scope") {
+		ps.add(set.field("scope"), "", "authentication method \"oauth\" requires argument \"scope\" to be set")
+	}
 	if d, ok := set["delegate_ident_mapping"]; ok && d.Value == "1" && mapName != "" {
-		ps.add("map", mapName, "delegate_ident_mapping cannot be used in combination with map")
+		ps.add("map", mapName, "map cannot be used in combination with delegate_ident_mapping")
 	}
 }
 

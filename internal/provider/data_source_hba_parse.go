@@ -46,6 +46,12 @@ var parsedRuleAttrTypes = map[string]attr.Type{
 	"options":        types.MapType{ElemType: types.StringType},
 	"secret_options": types.MapType{ElemType: types.StringType},
 	"comment":        types.StringType,
+	"effective":      types.ObjectType{AttrTypes: effectiveAttrTypes},
+}
+
+var effectiveAttrTypes = map[string]attr.Type{
+	"method":  types.StringType,
+	"options": types.MapType{ElemType: types.StringType},
 }
 
 // Files named in directives, problems and findings.
@@ -137,6 +143,22 @@ func (d *hbaParseDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"secret_options": schema.MapAttribute{Computed: true, Sensitive: true, ElementType: types.StringType,
 						MarkdownDescription: "Options holding a secret (" + backtickList(hba.SensitiveOptions()) + "). Always sensitive."},
 					"comment": str("Trailing comment."),
+					"effective": schema.SingleNestedAttribute{
+						Computed: true,
+						MarkdownDescription: "What PostgreSQL makes of the rule, as `pg_hba_file_rules` shows it (the " +
+							"written form above is what `pgtls_hba_file` renders): `local ... ident` is `peer`, `cert` " +
+							"implies `clientcert=verify-full`, `gss`/`sspi` imply `include_realm=true`, `ldap` has an " +
+							"`ldapscope`, and an `ldapurl` is split into `ldapserver`, `ldapport`, `ldapscheme`, " +
+							"`ldapbasedn`, `ldapsearchattribute`, `ldapsearchfilter` and `ldapscope`. Checked against " +
+							"PostgreSQL 13 to 18. An `oauth` rule without `validator` uses the server's single " +
+							"`oauth_validator_libraries` entry, which only the server knows.",
+						Attributes: map[string]schema.Attribute{
+							"method": str("The method PostgreSQL uses."),
+							"options": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+								MarkdownDescription: "Every option in effect, by name, as `pg_hba_file_rules.options` lists them " +
+									"(booleans as `true`), except those holding a secret."},
+						},
+					},
 				}},
 			},
 			"directives": schema.ListNestedAttribute{
@@ -211,7 +233,7 @@ func (d *hbaParseDataSource) Read(ctx context.Context, req datasource.ReadReques
 func (m *hbaParseModel) setParsed(ctx context.Context, pf hba.ParsedFile, pi hba.ParsedIdentFile, identsKnown bool, diags *diag.Diagnostics) {
 	elems := make([]attr.Value, len(pf.Rules))
 	for i, pr := range pf.Rules {
-		elems[i] = parsedRuleObject(pr, diags)
+		elems[i] = parsedRuleObject(pr, pf.Version, diags)
 	}
 	var d diag.Diagnostics
 	m.Rules, d = types.ListValue(types.ObjectType{AttrTypes: parsedRuleAttrTypes}, elems)
@@ -252,13 +274,14 @@ func (m *hbaParseModel) setParsed(ctx context.Context, pf hba.ParsedFile, pi hba
 				Message: types.StringValue(f.Message)})
 		}
 	}
-	add(hbaFileName, pf.Lint(pi.Maps, hba.LintOptions{Target: hba.TargetPostgreSQL, Version: pf.Version, IdentMapsUnknown: !identsKnown}))
+	add(hbaFileName, pf.Lint(pi.Maps, hba.LintOptions{Target: hba.TargetPostgreSQL, Version: pf.Version,
+		IdentMapsUnknown: !identsKnown, IdentMapsIncomplete: len(pi.Directives) > 0}))
 	add(identFileName, pi.Findings)
 	m.Findings, d = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: parsedFindingAttrTypes}, findings)
 	diags.Append(d...)
 }
 
-func parsedRuleObject(pr hba.ParsedRule, diags *diag.Diagnostics) attr.Value {
+func parsedRuleObject(pr hba.ParsedRule, version int, diags *diag.Diagnostics) attr.Value {
 	r := pr.Rule
 	names := func(ns []hba.Name) types.List {
 		out := make([]string, len(ns))
@@ -278,6 +301,19 @@ func parsedRuleObject(pr hba.ParsedRule, diags *diag.Diagnostics) attr.Value {
 	optMap, d := types.MapValue(types.StringType, opts)
 	diags.Append(d...)
 	secretMap, d := types.MapValue(types.StringType, secrets)
+	diags.Append(d...)
+	eff := r.Effective(version)
+	effOpts := map[string]attr.Value{}
+	for _, o := range eff.Options {
+		if !o.IsSecret() {
+			effOpts[o.Name] = types.StringValue(o.Value)
+		}
+	}
+	effMap, d := types.MapValue(types.StringType, effOpts)
+	diags.Append(d...)
+	effObj, d := types.ObjectValue(effectiveAttrTypes, map[string]attr.Value{
+		"method": types.StringValue(string(eff.Method)), "options": effMap,
+	})
 	diags.Append(d...)
 	nullIfEmpty := func(s string) types.String {
 		if s == "" {
@@ -299,6 +335,7 @@ func parsedRuleObject(pr hba.ParsedRule, diags *diag.Diagnostics) attr.Value {
 		"options":        optMap,
 		"secret_options": secretMap,
 		"comment":        nullIfEmpty(r.Comment),
+		"effective":      effObj,
 	})
 	diags.Append(d...)
 	return obj

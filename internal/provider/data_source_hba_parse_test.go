@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -138,6 +139,90 @@ resource "pgtls_hba_file" "bad" {
 }`,
 			PlanOnly:    true,
 			ExpectError: regexpMust(`(?s)Invalid header.*with pgtls_hba_file.bad,.*header = "line one\\rstill one".*header line 1 contains a carriage return`),
+		}},
+	})
+}
+
+// Issue 7 §10: real-world files read as PostgreSQL reads them.
+const realWorldHBA = `host    all all 127.0.0.1/32 trust
+host    all all ::1/128      trust
+host    all app ${network}   scram-sha-256
+host    all app @trusted.txt scram-sha-256
+local   all all              ident
+hostssl all all 10.1.0.0/16  ldap ldapurl="ldaps://ldap.example.net/dc=example,dc=net?uid?sub" ldapbinddn="cn=pg" ldapbindpasswd=TopSecretBindPW
+hostssl all all 10.2.0.0/16  gss
+hostssl all all 10.3.0.0/16  md5
+hostssl all all all          cert clientcert=verify-full
+`
+
+func TestAccHBAParseDataSource_realWorld(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+locals {
+  hba = <<-EOT
+` + strings.ReplaceAll(realWorldHBA, "${", "$${") + `EOT
+}
+
+data "pgtls_hba_parse" "v15" {
+  content          = local.hba
+  postgres_version = 15
+}
+
+data "pgtls_hba_parse" "v18" {
+  content          = local.hba
+  postgres_version = 18
+}
+
+# Adopted as it is: no line PostgreSQL loads is lost.
+resource "pgtls_hba_file" "adopted" {
+  postgres_version = 15
+  rules            = data.pgtls_hba_parse.v15.rules
+  lint             = { fail_on = [] }
+}
+`,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "problems.#", "0"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.#", "9"),
+				// Exactly these findings: loopback trust before hostssl cert is
+				// no non_tls_path and no trust_network.
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.#", "5"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.0.code", "unusual_address"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.0.line_number", "3"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.1.code", "unusual_address"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.2.code", "ident_on_local"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.3.code", "md5_deprecated"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.4.code", "cert_clientcert_redundant"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.4.line_number", "9"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.2.address", "${network}"),
+				resource.TestMatchResourceAttr("data.pgtls_hba_parse.v15", "findings.0.message", regexpMust(`"\$\{network\}" as a host name.*not a valid host name`)),
+				resource.TestMatchResourceAttr("data.pgtls_hba_parse.v15", "findings.1.message", regexpMust(`reads the address from the file "trusted.txt"`)),
+				// Effective values.
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.8.effective.options.clientcert", "verify-full"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.4.method", "ident"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.4.effective.method", "peer"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.5.effective.options.ldapserver", "ldap.example.net"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.5.effective.options.ldapport", "636"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.5.effective.options.ldapscheme", "ldaps"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.5.effective.options.ldapbasedn", "dc=example,dc=net"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.5.effective.options.ldapsearchattribute", "uid"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.5.effective.options.ldapscope", "2"),
+				resource.TestCheckNoResourceAttr("data.pgtls_hba_parse.v15", "rules.5.effective.options.ldapbindpasswd"),
+				resource.TestCheckNoResourceAttr("data.pgtls_hba_parse.v15", "rules.5.options.ldapbindpasswd"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.5.options.ldapurl", "ldaps://ldap.example.net/dc=example,dc=net?uid?sub"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "rules.6.effective.options.include_realm", "true"),
+				// md5 wording follows the version.
+				resource.TestMatchResourceAttr("data.pgtls_hba_parse.v15", "findings.3.message", regexpMust(`weaker than SCRAM \(PostgreSQL 18 deprecates them\)`)),
+				resource.TestMatchResourceAttr("data.pgtls_hba_parse.v18", "findings.3.message", regexpMust(`deprecated in PostgreSQL 18`)),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v18", "findings.3.severity", "warning"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.v15", "findings.3.severity", "info"),
+				// Adopted: every line, the secret only in the sensitive copy.
+				resource.TestMatchResourceAttr("pgtls_hba_file.adopted", "content", regexpMust(`(?m)^host\s+all\s+app\s+\$\{network\}\s+scram-sha-256$`)),
+				resource.TestMatchResourceAttr("pgtls_hba_file.adopted", "content", regexpMust(`(?m)^host\s+all\s+app\s+@trusted.txt\s+scram-sha-256$`)),
+				resource.TestMatchResourceAttr("pgtls_hba_file.adopted", "content", regexpMust(`ldapbindpasswd="\(sensitive\)"`)),
+				resource.TestMatchResourceAttr("pgtls_hba_file.adopted", "sensitive_content", regexpMust(`ldapbindpasswd=TopSecretBindPW`)),
+			),
 		}},
 	})
 }

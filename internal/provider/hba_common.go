@@ -77,9 +77,12 @@ func hbaRuleAttributes(nested bool) map[string]schema.Attribute {
 			Optional:    true,
 		},
 		"address": schema.StringAttribute{
-			MarkdownDescription: "Client address: a CIDR (`10.0.0.0/8`, `fd00::/8`), an IP with a separate `netmask`, " +
-				"a host name, a `.suffix`, or `all`, `samehost`, `samenet`. Required for every type except `local`, " +
-				"where it must be absent.",
+			MarkdownDescription: "Client address, as a pg_hba.conf token: a CIDR (`10.0.0.0/8`, `fd00::/8`), an IP " +
+				"with a separate `netmask`, a host name, a `.suffix`, or the keywords `all`, `samehost`, `samenet`. " +
+				"Required for every type except `local`, where it must be absent. As in pg_hba.conf, a quoted " +
+				"keyword (`\"\\\"all\\\"\"`) is a host name and `@file` reads the address from a file; forms " +
+				"PostgreSQL accepts but that are probably not meant (host names that are no DNS name, abbreviated " +
+				"IPv4 such as `10.1/16`, non-contiguous netmasks) are `unusual_address` findings.",
 			Optional: true,
 		},
 		"netmask": schema.StringAttribute{
@@ -94,9 +97,10 @@ func hbaRuleAttributes(nested bool) map[string]schema.Attribute {
 		},
 		"clientcert": schema.StringAttribute{
 			MarkdownDescription: "`verify-ca` or `verify-full`: also require a valid client certificate (hostssl " +
-				"only). With `cert` it is implied and may only be `verify-full`.",
-			Optional:   true,
-			Validators: []validator.String{stringvalidator.OneOf("verify-ca", "verify-full")},
+				"only). With `cert` it is implied and may only be `verify-full`. PostgreSQL 13 also reads `1` " +
+				"(its spelling of `verify-ca`), and `0` / `no-verify` (off); 14 removed those. Checked at plan time " +
+				"for `postgres_version`, as the real PostgreSQL of that major does.",
+			Optional: true,
 		},
 		"clientname": schema.StringAttribute{
 			MarkdownDescription: "`CN` (default) or `DN`: which part of the client certificate `cert` and " +

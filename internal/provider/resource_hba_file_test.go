@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -184,5 +185,26 @@ resource "pgtls_hba_file" "legacy" {
 				resource.TestCheckNoResourceAttr("pgtls_hba_file.legacy", "findings.1.code"),
 			),
 		}},
+	})
+}
+
+// Issue 8 §3: the schema and the version-aware validation agree on
+// clientcert; PostgreSQL 13 itself accepts clientcert=1 (oracle test).
+func TestAccHBAFile_clientcertByVersion(t *testing.T) {
+	cfg := func(v int, cc string) string {
+		return fmt.Sprintf(`
+resource "pgtls_hba_file" "f" {
+  postgres_version = %d
+  rules            = [{ type = "hostssl", address = "10.0.0.0/8", method = "scram-sha-256", clientcert = %q }]
+}`, v, cc)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg(13, "1"), Check: resource.TestMatchResourceAttr("pgtls_hba_file.f", "content", regexp.MustCompile(`scram-sha-256 clientcert=1\n`))},
+			{Config: cfg(13, "no-verify"), Check: resource.TestMatchResourceAttr("pgtls_hba_file.f", "content", regexp.MustCompile(`clientcert=no-verify\n`))},
+			{Config: cfg(14, "1"), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)invalid value for clientcert: "1".*removed in\s+PostgreSQL 14`)},
+			{Config: cfg(15, "verify-all"), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)invalid value for clientcert: "verify-all"`)},
+		},
 	})
 }
