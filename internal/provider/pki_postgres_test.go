@@ -29,9 +29,9 @@ resource "pgtls_root_ca" "root" {
 }
 
 resource "pgtls_intermediate_ca" "issuing" {
-  issuer_cert_pem        = pgtls_root_ca.root.cert_pem
-  issuer_private_key_pem = pgtls_root_ca.root.private_key_pem
-  subject                = { common_name = "pgtls e2e issuing" }
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  subject            = { common_name = "pgtls e2e issuing" }
 }
 
 resource "pgtls_server_cert" "db" {

@@ -38,7 +38,7 @@ resource "pgtls_server_cert" "db" {
 			Config: cfg,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue("pgtls_server_cert.db", tfjsonpath.New("common_name"), knownvalue.StringExact("db.example.test")),
+					plancheck.ExpectKnownValue("pgtls_server_cert.db", tfjsonpath.New("subject_dn"), knownvalue.StringExact("CN=db.example.test")),
 				},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -66,7 +66,7 @@ resource "pgtls_server_cert" "db" {
 ` + body + "\n}\n"
 	}
 	for _, tc := range []struct{ name, body, want string }{
-		{"no SAN", `common_name = "db.example.test"`, `(?s)Server certificate without subjectAltName`},
+		{"no SAN", `subject = { common_name = "db.example.test" }`, `(?s)Server certificate without subjectAltName`},
 		{"wildcard not leading", `dns_names = ["db.*.example.test"]`, `(?s)Invalid DNS name.*db\.\*\.example\.test`},
 		{"partial wildcard label", `dns_names = ["db*.example.test"]`, `(?s)Invalid DNS name.*db\*\.example\.test`},
 		{"bad IP", `ip_addresses = ["10.0.0.300"]`, `(?s)Invalid IP address.*10\.0\.0\.300`},
@@ -138,7 +138,7 @@ data "pgtls_certificate" "ca" {
 			// A leaf outliving the foreign CA is refused at plan time.
 			Config:      strings.Replace(cfg, "validity_period_hours = 24", "validity_period_hours = 1000", 1),
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Certificate would outlive its issuer.*Corporate CA`),
+			ExpectError: regexp.MustCompile(`(?s)cannot sign this certificate.*Corporate\s+CA.*outlive\s+its\s+issuer`),
 		}, {
 			Config: cfg,
 		}},
