@@ -375,7 +375,10 @@ func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlan
 		return false // destroy
 	}
 	if req.State.Raw.IsNull() {
-		return true // create: the outputs are unknown
+		// Create: the outputs are unknown, but a new certificate is never
+		// due for renewal (early_renewal_hours < validity_period_hours).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_renewal"), types.BoolValue(false))...)
+		return true
 	}
 	var notAfter types.String
 	var early types.Int64

@@ -362,6 +362,9 @@ func TestUnitStateMapping(t *testing.T) {
 		t.Fatal(diagText(pr.diags))
 	}
 	planDN, planBundle := strOf(t, pr.planned, "subject_dn"), strOf(t, pr.planned, "ca_bundle_pem")
+	if r := attrOf(t, pr.planned, "ready_for_renewal"); !r.Equal(tftypes.NewValue(tftypes.Bool, false)) {
+		t.Errorf("a new certificate plans ready_for_renewal = %s, want false", r)
+	}
 	st, d := u.apply("pgtls_server_cert", nil, cfg, pr)
 	if hasErrors(d) {
 		t.Fatal(diagText(d))
