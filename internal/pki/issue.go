@@ -191,7 +191,7 @@ func newSerial(r io.Reader) (*big.Int, error) {
 	var b [16]byte
 	for range 8 {
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("cannot read random serial number: %v", err)
+			return nil, fmt.Errorf("cannot read random serial number: %w", err)
 		}
 		if n := new(big.Int).SetBytes(b[:]); n.Sign() > 0 {
 			return n, nil
@@ -205,14 +205,14 @@ func newSerial(r io.Reader) (*big.Int, error) {
 func keyID(pub crypto.PublicKey) ([]byte, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, fmt.Errorf("cannot encode public key: %v", err)
+		return nil, fmt.Errorf("cannot encode public key: %w", err)
 	}
 	var spki struct {
 		Algorithm asn1.RawValue
 		PublicKey asn1.BitString
 	}
 	if _, err := asn1.Unmarshal(der, &spki); err != nil {
-		return nil, fmt.Errorf("cannot decode public key: %v", err)
+		return nil, fmt.Errorf("cannot decode public key: %w", err)
 	}
 	sum := sha1.Sum(spki.PublicKey.Bytes)
 	return sum[:], nil
@@ -277,11 +277,11 @@ func sign(tmpl *x509.Certificate, iss *Issuer, key crypto.Signer, rnd io.Reader)
 	}
 	der, err := x509.CreateCertificate(rnd, tmpl, parent, key.Public(), signer)
 	if err != nil {
-		return nil, fmt.Errorf("cannot sign the certificate: %v", err)
+		return nil, fmt.Errorf("cannot sign the certificate: %w", err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("cannot parse the new certificate: %v", err)
+		return nil, fmt.Errorf("cannot parse the new certificate: %w", err)
 	}
 	out := &Issued{Cert: cert, CertPEM: EncodeCertificatesPEM(cert)}
 	if out.PrivateKeyPEM, err = MarshalPrivateKeyPEM(key); err != nil {
@@ -657,7 +657,7 @@ func NewClientCert(req ClientRequest, iss *Issuer, now time.Time, rnd io.Reader)
 	for _, u := range req.URIs {
 		parsed, err := url.Parse(u)
 		if err != nil {
-			return nil, blame(InputURIs, fmt.Errorf("URI %q: %v", u, err)) // unreachable after Validate
+			return nil, blame(InputURIs, fmt.Errorf("URI %q: %w", u, err)) // unreachable after Validate
 		}
 		t.URIs = append(t.URIs, parsed)
 	}

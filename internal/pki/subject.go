@@ -137,7 +137,7 @@ func (s Subject) marshal() ([]byte, error) {
 	}
 	der, err := asn1.Marshal(seq)
 	if err != nil {
-		return nil, fmt.Errorf("cannot encode subject: %v", err)
+		return nil, fmt.Errorf("cannot encode subject: %w", err)
 	}
 	return der, nil
 }

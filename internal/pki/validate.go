@@ -67,7 +67,7 @@ func checkLabel(l string) string {
 	}
 	for i := 0; i < len(l); i++ {
 		c := l[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' {
 			r, _ := utf8.DecodeRuneInString(l[i:])
 			return fmt.Sprintf("contains %q (use the punycode \"xn--\" form for international names)", r)
 		}
@@ -88,7 +88,7 @@ func ValidateDNSConstraint(c string) error {
 		return fmt.Errorf("DNS name constraint %q contains a wildcard: constraints are domains, \"example.com\" already covers every name below it", c)
 	}
 	if err := ValidateDNSName(d); err != nil {
-		return fmt.Errorf("DNS name constraint %q is not a domain: %v", c, err)
+		return fmt.Errorf("DNS name constraint %q is not a domain: %w", c, err)
 	}
 	return nil
 }
@@ -306,7 +306,7 @@ func ValidateEmailAddress(e string) error {
 		return fmt.Errorf("email address %q has a wildcard domain: %s", e, rule)
 	}
 	if err := ValidateDNSName(domain); err != nil {
-		return fmt.Errorf("email address %q: its domain is not a host name: %v", e, err)
+		return fmt.Errorf("email address %q: its domain is not a host name: %w", e, err)
 	}
 	return nil
 }
@@ -327,7 +327,7 @@ func ValidateURI(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("URI %q does not parse: %v", s, err)
+		return fmt.Errorf("URI %q does not parse: %w", s, err)
 	}
 	if u.Scheme == "" {
 		return fmt.Errorf("URI %q has no scheme: %s", s, rule)
@@ -341,7 +341,7 @@ func ValidateURI(s string) error {
 				return fmt.Errorf("URI %q has a wildcard host: %s", s, rule)
 			}
 			if err := ValidateDNSName(h); err != nil {
-				return fmt.Errorf("URI %q: its host is neither an IP address nor a host name: %v", s, err)
+				return fmt.Errorf("URI %q: its host is neither an IP address nor a host name: %w", s, err)
 			}
 		}
 	}

@@ -428,3 +428,46 @@ func TestUnitStateMapping(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitUnknownInputs: while inputs are unknown (a CA created in the same
+// run, a list element from another resource), the plan succeeds with the
+// values that depend on them unknown and nothing refused.
+func TestUnitUnknownInputs(t *testing.T) {
+	p := newUnitPKI(t)
+	u := p.u
+	for _, tc := range []struct {
+		typeName string
+		attrs    map[string]any
+		unknowns []string // planned unknown
+		knowns   []string // planned known
+	}{
+		{"pgtls_server_cert", map[string]any{"ca_cert_pem": unknown, "ca_private_key_pem": unknown, "dns_names": []string{"db"}},
+			[]string{"ca_bundle_pem", "cert_pem"}, []string{"subject_dn", "ready_for_renewal"}},
+		{"pgtls_server_cert", p.signedBy(t, p.root, map[string]any{"dns_names": []any{"db", unknown}, "validity_period_hours": 10}),
+			[]string{"subject_dn", "cert_pem"}, []string{"ca_bundle_pem"}},
+		{"pgtls_client_cert", p.signedBy(t, p.root, map[string]any{"user": unknown, "validity_period_hours": 10}),
+			[]string{"subject_dn"}, []string{"ca_bundle_pem"}},
+		{"pgtls_client_cert", p.signedBy(t, p.root, map[string]any{"user": "app", "subject": map[string]any{"organization": unknown},
+			"validity_period_hours": 10}), []string{"subject_dn"}, []string{"ca_bundle_pem"}},
+		{"pgtls_intermediate_ca", map[string]any{"ca_cert_pem": strOf(t, p.root, "cert_pem"), "ca_private_key_pem": unknown,
+			"subject": map[string]any{"common_name": "i"}, "validity_period_hours": 10}, []string{"chain_pem"}, []string{"ca_bundle_pem"}},
+		{"pgtls_root_ca", map[string]any{"subject": map[string]any{"common_name": "r"}, "permitted_dns_domains": []any{unknown}},
+			[]string{"cert_pem"}, []string{"ready_for_renewal"}},
+	} {
+		pr := u.plan(tc.typeName, nil, u.config(tc.typeName, tc.attrs))
+		if hasErrors(pr.diags) {
+			t.Errorf("%s %v: %s", tc.typeName, tc.attrs, diagText(pr.diags))
+			continue
+		}
+		for _, name := range tc.unknowns {
+			if attrOf(t, pr.planned, name).IsKnown() {
+				t.Errorf("%s: %s known although it depends on an unknown input", tc.typeName, name)
+			}
+		}
+		for _, name := range tc.knowns {
+			if !attrOf(t, pr.planned, name).IsKnown() {
+				t.Errorf("%s: %s unknown although its inputs are known", tc.typeName, name)
+			}
+		}
+	}
+}

@@ -48,8 +48,10 @@ resource "pgtls_client_cert" "app" {
 `
 
 // checkOpenSSLVerify runs `openssl verify -purpose <purpose>` on a leaf with
-// the root as the only trust anchor and the chain as untrusted intermediates.
-func checkOpenSSLVerify(t *testing.T, rootAddr, leafAddr, chainAttr, purpose string) resource.TestCheckFunc {
+// the root (pgtls_root_ca.root) as the only trust anchor and its
+// fullchain_pem as untrusted intermediates.
+func checkOpenSSLVerify(t *testing.T, leafAddr, purpose string) resource.TestCheckFunc {
+	const rootAddr, chainAttr = "pgtls_root_ca.root", "fullchain_pem"
 	return func(s *terraform.State) error {
 		rootPEM, _ := stateAttr(s, rootAddr, "cert_pem")
 		leafPEM, _ := stateAttr(s, leafAddr, "cert_pem")
@@ -60,7 +62,7 @@ func checkOpenSSLVerify(t *testing.T, rootAddr, leafAddr, chainAttr, purpose str
 			"-untrusted", writeTemp(t, dir, "chain.pem", chainPEM),
 			writeTemp(t, dir, "leaf.pem", leafPEM))
 		if err != nil {
-			return fmt.Errorf("openssl verify -purpose %s %s: %v: %s", purpose, leafAddr, err, out)
+			return fmt.Errorf("openssl verify -purpose %s %s: %w: %s", purpose, leafAddr, err, out)
 		}
 		return nil
 	}
@@ -98,10 +100,10 @@ func TestAccIntermediateCA_chain(t *testing.T) {
 					}
 					return nil
 				},
-				checkOpenSSLText(t, "pgtls_intermediate_ca.one", "cert_pem", "CA:TRUE, pathlen:1", "Authority Key Identifier"),
-				checkOpenSSLText(t, "pgtls_intermediate_ca.two", "cert_pem", "CA:TRUE, pathlen:0"),
-				checkOpenSSLVerify(t, "pgtls_root_ca.root", "pgtls_server_cert.db", "fullchain_pem", "sslserver"),
-				checkOpenSSLVerify(t, "pgtls_root_ca.root", "pgtls_client_cert.app", "fullchain_pem", "sslclient"),
+				checkOpenSSLText(t, "pgtls_intermediate_ca.one", "CA:TRUE, pathlen:1", "Authority Key Identifier"),
+				checkOpenSSLText(t, "pgtls_intermediate_ca.two", "CA:TRUE, pathlen:0"),
+				checkOpenSSLVerify(t, "pgtls_server_cert.db", "sslserver"),
+				checkOpenSSLVerify(t, "pgtls_client_cert.app", "sslclient"),
 			),
 		}, {
 			// With the CAs in state, a new leaf's ca_bundle_pem is known at plan time.

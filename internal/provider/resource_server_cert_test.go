@@ -47,11 +47,11 @@ resource "pgtls_server_cert" "db" {
 			Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttrPair("pgtls_server_cert.db", "ca_bundle_pem", "pgtls_root_ca.root", "cert_pem"),
 				resource.TestCheckResourceAttrPair("pgtls_server_cert.db", "fullchain_pem", "pgtls_server_cert.db", "cert_pem"),
-				checkOpenSSLText(t, "pgtls_server_cert.db", "cert_pem",
+				checkOpenSSLText(t, "pgtls_server_cert.db",
 					"CA:FALSE", "Digital Signature, Key Encipherment", "TLS Web Server Authentication",
 					"DNS:db.example.test", "DNS:*.replicas.example.test", "IP Address:127.0.0.1", "IP Address:0:0:0:0:0:0:0:1",
 					"sha256WithRSAEncryption", "Authority Key Identifier"),
-				checkOpenSSLVerify(t, "pgtls_root_ca.root", "pgtls_server_cert.db", "fullchain_pem", "sslserver"),
+				checkOpenSSLVerify(t, "pgtls_server_cert.db", "sslserver"),
 			),
 		}},
 	})
@@ -129,7 +129,7 @@ data "pgtls_certificate" "ca" {
 					out, err := runOpenSSL(t, "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", certPath,
 						writeTemp(t, t.TempDir(), "leaf.pem", leaf))
 					if err != nil {
-						return fmt.Errorf("openssl verify: %v: %s", err, out)
+						return fmt.Errorf("openssl verify: %w: %s", err, out)
 					}
 					return nil
 				},
