@@ -39,7 +39,7 @@ var inPlace = map[string]map[string]string{
 	"pgtls_hba_rule": {
 		"type": "rendered", "databases": "rendered", "users": "rendered", "address": "rendered", "netmask": "rendered",
 		"method": "rendered", "clientcert": "rendered", "clientname": "rendered", "map": "rendered", "options": "rendered",
-		"comment": "rendered", "postgres_version": "rendered",
+		"comment": "rendered", "postgres_version": "rendered", "secret_options": "rendered",
 	},
 	"pgtls_hba_file": {
 		"rules": "rendered", "ident_maps": "rendered", "target": "rendered", "postgres_version": "rendered",

@@ -290,14 +290,14 @@ data "pgtls_connection_check" "c" {
 	})
 	caCert := func(t *testing.T) string { c, _ := sentinelCA(t); return hclString(c) }
 	out = append(out, secretInput{
-		name: "pgtls_intermediate_ca.issuer_private_key_pem", typ: "pgtls_intermediate_ca", secret: keySentinel,
+		name: "pgtls_intermediate_ca.ca_private_key_pem", typ: "pgtls_intermediate_ca", secret: keySentinel,
 		extraTypes: []string{"pgtls_root_ca", "pgtls_certificate"},
 		config: func(t *testing.T, expr string, _ *secretEnv) string {
 			return fmt.Sprintf(`
 resource "pgtls_intermediate_ca" "i" {
-  issuer_cert_pem        = %s
-  issuer_private_key_pem = %s
-  subject                = { common_name = "sentinel intermediate" }
+  ca_cert_pem        = %s
+  ca_private_key_pem = %s
+  subject            = { common_name = "sentinel intermediate" }
 }
 
 resource "pgtls_root_ca" "other" {
