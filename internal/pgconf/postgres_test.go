@@ -9,20 +9,20 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
-// majors lists the PostgreSQL majors the oracle runs on.
-func majors() []int { return []int{15} }
+// majors lists the PostgreSQL majors the oracle runs on (13 to 18).
+func majors() []int { return testserver.Majors() }
 
 func startPG(t *testing.T, v int, cfg testserver.PostgresConfig) *testserver.Postgres {
 	t.Helper()
-	if v != 15 {
-		t.Fatalf("PostgreSQL %d: not installed by the harness", v)
-	}
+	testserver.RequirePostgresVersion(t, v)
+	cfg.Version = v
 	return testserver.StartPostgres(t, cfg)
 }
 
@@ -360,4 +360,77 @@ func TestQuoteThroughPostgres(t *testing.T) {
 		}
 	}
 	t.Logf("%d quoted values read back by PostgreSQL's configuration parser", len(vals))
+}
+
+// TestRefusalsMatchPostgres: values Validate refuses as errors are refused by
+// the real server too. Each goes into a snippet of a running TLS server and
+// is reloaded: the server logs its refusal and keeps its old TLS setup.
+func TestRefusalsMatchPostgres(t *testing.T) {
+	for _, v := range majors() {
+		t.Run(fmt.Sprintf("pg%d", v), func(t *testing.T) {
+			ca := testpki.NewCA(t, "CA")
+			srv := ca.Server(t)
+			p := startPG(t, v, testserver.PostgresConfig{SSL: true, CertPEM: srv.FullchainPEM, KeyPEM: srv.KeyPEM, Roles: []string{"app"},
+				HBA: "hostssl all app 127.0.0.1/32 trust\n"})
+			cases := []struct {
+				values map[string]string
+				log    string
+			}{
+				{map[string]string{"ssl_min_protocol_version": "TLSv1.3", "ssl_max_protocol_version": "TLSv1.2"}, "could not set SSL protocol version range"},
+			}
+			if v < 18 {
+				cases = append(cases,
+					struct {
+						values map[string]string
+						log    string
+					}{map[string]string{"ssl_ecdh_curve": "X25519:prime256v1"}, "ECDH: unrecognized curve name"},
+					struct {
+						values map[string]string
+						log    string
+					}{map[string]string{"ssl_ecdh_curve": "X25519"}, "ECDH: could not create key"})
+			} else {
+				cases = append(cases, struct {
+					values map[string]string
+					log    string
+				}{map[string]string{"ssl_tls13_ciphers": "TLS_AES_256_GCM_SHA384:TLS_RC4"}, "TLSv1.3 cipher suites"})
+			}
+			snippet := p.WriteFile(t, "bad.conf", "")
+			includeLast(t, p, snippet)
+			for _, c := range cases {
+				cfg := Config{Version: v, Values: c.values}
+				refused := false
+				for _, pr := range cfg.Validate() {
+					refused = refused || pr.Severity == Error
+				}
+				if !refused {
+					t.Errorf("pgtls accepts %v", c.values)
+				}
+				var b strings.Builder
+				for name, val := range c.values {
+					q, _ := Quote(val)
+					fmt.Fprintf(&b, "%s = %s\n", name, q)
+				}
+				p.WriteFile(t, "bad.conf", b.String())
+				before := len(p.Log())
+				p.Reload(t)
+				waitLog(t, p, before, c.log)
+				res := testserver.Psql(t, map[string]string{"host": "localhost", "port": strconv.Itoa(p.Port), "dbname": "postgres",
+					"user": "app", "sslmode": "verify-full", "connect_timeout": "10"}, testserver.ClientTLS{RootCertPEM: ca.CertPEM}, "SELECT 1")
+				if res.Err != nil {
+					t.Errorf("%v: the old TLS setup is not kept: %s", c.values, res.Stderr)
+				}
+			}
+		})
+	}
+}
+
+func waitLog(t *testing.T, p *testserver.Postgres, from int, want string) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if strings.Contains(p.Log()[from:], want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("server log lacks %q:\n%s", want, p.Log()[from:])
 }

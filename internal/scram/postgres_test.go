@@ -43,9 +43,11 @@ var trickyPasswords = []string{
 	strings.Repeat("\u00e9", 300),
 }
 
-func startScramServer(t *testing.T) *testserver.Postgres {
+func startScramServer(t *testing.T, v int) *testserver.Postgres {
 	t.Helper()
+	testserver.RequirePostgresVersion(t, v)
 	return testserver.StartPostgres(t, testserver.PostgresConfig{
+		Version:  v,
 		HBA:      scramHBA,
 		Settings: map[string]string{"password_encryption": "'scram-sha-256'"},
 	})
@@ -97,7 +99,13 @@ var pgxDiffers = map[string]bool{
 // is refused with a wrong one; pgx too, except where pgx's own
 // normalization differs from PostgreSQL's (asserted, so a pgx change shows).
 func TestPostgresLogsInWithOurVerifier(t *testing.T) {
-	p := startScramServer(t)
+	for _, v := range testserver.Majors() {
+		t.Run(fmt.Sprintf("pg%d", v), func(t *testing.T) { loginWithOurVerifier(t, v) })
+	}
+}
+
+func loginWithOurVerifier(t *testing.T, v int) {
+	p := startScramServer(t, v)
 	for i, pw := range trickyPasswords {
 		role := fmt.Sprintf("scram_%d", i)
 		v, err := NewRandom(pw, DefaultIterations)
@@ -197,9 +205,16 @@ func oraclePasswords(randomMixes int) []string {
 // scram-sha-256, random salt), then recomputes it here with PostgreSQL's
 // salt and iteration count: every byte must match, and Verify must accept the
 // password and refuse a wrong one. The passwords are sent as bytes into a
-// SQL_ASCII database so invalid UTF-8 reaches pg_saslprep too.
+// SQL_ASCII database so invalid UTF-8 reaches pg_saslprep too. It runs on
+// the oldest and the newest major (their Unicode tables differ most).
 func TestPostgresVerifiersVerify(t *testing.T) {
-	p := startScramServer(t)
+	for _, v := range []int{testserver.MinMajor, testserver.MaxMajor} {
+		t.Run(fmt.Sprintf("pg%d", v), func(t *testing.T) { postgresVerifiersVerify(t, v) })
+	}
+}
+
+func postgresVerifiersVerify(t *testing.T, v int) {
+	p := startScramServer(t, v)
 	pws := oraclePasswords(300)
 	var vals strings.Builder
 	for i, pw := range pws {
