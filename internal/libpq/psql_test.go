@@ -18,7 +18,7 @@ import (
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/scram"
-	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
+	testpki "github.com/pgtls/terraform-provider-pgtls/internal/testpki/issued"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 

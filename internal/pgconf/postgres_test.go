@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
+	testpki "github.com/pgtls/terraform-provider-pgtls/internal/testpki/issued"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 

@@ -1,7 +1,10 @@
-// Package testpki issues throwaway certificates for tests with internal/pki
-// (ECDSA P-256): a root CA, server certificates for 127.0.0.1 / localhost,
-// client certificates for roles, and CRLs.
-package testpki
+// Package issued issues throwaway certificates for tests with pgtls's own
+// issuance code (internal/pki, ECDSA P-256), so the config tests prove their
+// outputs with certificates exactly as pgtls makes them: a root CA, server
+// certificates for localhost / 127.0.0.1 / ::1, client certificates for
+// roles, and CRLs. (internal/testpki builds certificates with crypto/x509
+// alone, independent of internal/pki.)
+package issued
 
 import (
 	"crypto/rand"
