@@ -345,3 +345,86 @@ func psqlConnString(t *testing.T, connStr, sql string) testserver.PsqlResult {
 	err := cmd.Run()
 	return testserver.PsqlResult{Stdout: o.String(), Stderr: e.String(), Err: err}
 }
+
+// TestAccConfNoSecretsInTraceLogs applies the issue 9 resources with
+// sentinel secrets (a password, a passphrase command, a client key) at
+// TF_LOG=TRACE and checks that neither they nor the verifier, the pk8 key or
+// the exact snippet appear in the provider's or the CLI's logs.
+func TestAccConfNoSecretsInTraceLogs(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logPath)
+	ca := testpki.NewCA(t, "log CA")
+	alice := ca.Client(t, "alice")
+	secrets := []string{"sentinel-password-7f3a9c", "sentinel-passphrase-51d2e8"}
+	// The secrets come in through TF_VAR_ variables: the test harness logs
+	// the configuration text itself at TRACE.
+	t.Setenv("TF_VAR_pw", secrets[0])
+	t.Setenv("TF_VAR_cmd", "/bin/echo "+secrets[1])
+	t.Setenv("TF_VAR_key", alice.KeyPEM)
+	cfg := fmt.Sprintf(`
+variable "pw" {
+  type      = string
+  sensitive = true
+}
+variable "cmd" {
+  type      = string
+  sensitive = true
+}
+variable "key" {
+  type      = string
+  sensitive = true
+}
+resource "pgtls_scram_verifier" "v" {
+  password = var.pw
+}
+resource "pgtls_postgresql_conf" "c" {
+  ssl_passphrase_command = var.cmd
+}
+resource "pgtls_libpq_bundle" "b" {
+  hosts           = ["db.example.com"]
+  user            = "alice"
+  cert_pem        = %s
+  private_key_pem = var.key
+  root_cert_pem   = %s
+}
+`, heredoc(alice.FullchainPEM), heredoc(ca.CertPEM))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: func(s *terraform.State) error {
+				for _, a := range []struct{ addr, attr string }{
+					{"pgtls_scram_verifier.v", "verifier"},
+					{"pgtls_libpq_bundle.b", "private_key_pk8_base64"},
+				} {
+					v, ok := stateAttr(s, a.addr, a.attr)
+					if !ok || len(v) < 40 {
+						return fmt.Errorf("%s.%s missing", a.addr, a.attr)
+					}
+					secrets = append(secrets, v[len(v)-40:])
+				}
+				return nil
+			},
+		}},
+	})
+	logs, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatalf("reading trace log: %v", err)
+	}
+	if !strings.Contains(string(logs), "Calling provider defined Resource ModifyPlan") {
+		t.Fatalf("trace log (%d bytes) lacks provider traces: logging was not captured", len(logs))
+	}
+	body := strings.ReplaceAll(alice.KeyPEM, "\n", "")
+	body = strings.TrimPrefix(strings.TrimSuffix(body, "-----END PRIVATE KEY-----"), "-----BEGIN PRIVATE KEY-----")
+	for i := 0; i+40 <= len(body); i += 40 {
+		secrets = append(secrets, body[i:i+40])
+	}
+	for _, sec := range secrets {
+		if strings.Contains(string(logs), sec) {
+			i := strings.Index(string(logs), sec)
+			lo := max(0, i-300)
+			t.Errorf("secret material found in TRACE logs (%s...): ...%s", sec[:8], string(logs)[lo:i])
+		}
+	}
+}
