@@ -222,13 +222,15 @@ func isHostName(s string) bool {
 		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
-		for _, c := range l {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
+		if strings.IndexFunc(l, isNotLabelChar) >= 0 {
+			return false
 		}
 	}
 	return true
+}
+
+func isNotLabelChar(c rune) bool {
+	return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_'
 }
 
 func firstCN(certPEM string) string {
@@ -330,19 +332,17 @@ func (b Bundle) Render(pk8DER []byte) (Rendered, error) {
 		r.ServiceSection = s.String()
 	}
 
-	if err := b.renderJDBC(&r, len(pk8DER) > 0); err != nil {
-		return Rendered{}, err
-	}
+	b.renderJDBC(&r, len(pk8DER) > 0)
 	return r, nil
 }
 
 // renderJDBC fills the pgJDBC URL and properties (TCP hosts only; pgJDBC has
 // no Unix sockets and no CRL support).
-func (b Bundle) renderJDBC(r *Rendered, hasPK8 bool) error {
+func (b Bundle) renderJDBC(r *Rendered, hasPK8 bool) {
 	var hosts []string
 	for i, h := range b.Hosts {
 		if strings.HasPrefix(h, "/") {
-			return nil
+			return
 		}
 		if a, err := netip.ParseAddr(h); err == nil && a.Is6() {
 			h = "[" + a.String() + "]"
@@ -374,7 +374,6 @@ func (b Bundle) renderJDBC(r *Rendered, hasPK8 bool) error {
 		s.WriteString(propEscape(p.Key, true) + "=" + propEscape(p.Value, false) + "\n")
 	}
 	r.JDBCPropsFile = s.String()
-	return nil
 }
 
 // propEscape escapes a java.util.Properties key or value.

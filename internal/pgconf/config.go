@@ -59,14 +59,14 @@ func (c Config) Effective() [][2]string {
 	return out
 }
 
-func (c Config) value(name string) (string, bool) {
+func (c Config) value(name string) string {
 	if v, ok := c.Values[name]; ok {
-		return v, true
+		return v
 	}
-	if s, ok := byName[name]; ok && s.Default != "" {
-		return s.Default, true
+	if s, ok := byName[name]; ok {
+		return s.Default
 	}
-	return "", false
+	return ""
 }
 
 var (
@@ -169,9 +169,9 @@ func checkListenAddresses(v string) []Problem {
 	var ps []Problem
 	for _, a := range strings.Split(v, ",") {
 		a = strings.TrimSpace(a)
-		switch {
-		case a == "*":
-		case a == "":
+		switch a {
+		case "*":
+		case "":
 			ps = append(ps, Problem{Setting: "listen_addresses", Severity: Error, Summary: "Invalid listen address",
 				Message: fmt.Sprintf("listen_addresses = %q has an empty element", v)})
 		default:
@@ -206,11 +206,11 @@ func (c Config) checkTLS() []Problem {
 	add := func(name string, sev Severity, summary, format string, a ...any) {
 		ps = append(ps, Problem{Setting: name, Severity: sev, Summary: summary, Message: fmt.Sprintf(format, a...)})
 	}
-	if v, _ := c.value("ssl"); v == "off" {
+	if v := c.value("ssl"); v == "off" {
 		add("ssl", Warning, "TLS is disabled", "ssl = off: the server accepts no TLS connection, every ssl_* setting is ignored, and passwords and data cross the network readable")
 	}
-	minV, _ := c.value("ssl_min_protocol_version")
-	maxV, _ := c.value("ssl_max_protocol_version")
+	minV := c.value("ssl_min_protocol_version")
+	maxV := c.value("ssl_max_protocol_version")
 	if r := protoRank[minV]; r > 0 && r < protoRank["TLSv1.2"] {
 		add("ssl_min_protocol_version", Warning, "Weak TLS version allowed",
 			"ssl_min_protocol_version = %q allows TLS versions deprecated by RFC 8996; use TLSv1.2 or TLSv1.3", minV)
@@ -259,7 +259,7 @@ func (c Config) checkTLS() []Problem {
 			add("ssl_tls13_ciphers", Warning, "Setting has no effect", "ssl_tls13_ciphers is set but ssl_max_protocol_version = %q rules out TLS 1.3", maxV)
 		}
 	}
-	if v, _ := c.value("password_encryption"); v == "md5" {
+	if v := c.value("password_encryption"); v == "md5" {
 		add("password_encryption", Warning, "md5 password hashing",
 			"password_encryption = md5 stores new passwords as MD5 hashes, which are replayable and deprecated (PostgreSQL 18 warns on every md5 password); use scram-sha-256")
 	}
@@ -332,11 +332,11 @@ func (c Config) checkHBA() []Problem {
 		}
 	}
 	var ps []Problem
-	if v, _ := c.value("ssl"); v == "off" && len(hostssl) > 0 {
+	if v := c.value("ssl"); v == "off" && len(hostssl) > 0 {
 		ps = append(ps, Problem{Setting: "ssl", Severity: Error, Summary: "hostssl rules with ssl = off",
 			Message: fmt.Sprintf("pg_hba.conf has hostssl rules (lines %s) but ssl = off: PostgreSQL refuses to load the file (\"hostssl record cannot match because SSL is disabled\")", lineList(hostssl))})
 	}
-	if v, _ := c.value("ssl"); v == "on" && len(certs) > 0 {
+	if v := c.value("ssl"); v == "on" && len(certs) > 0 {
 		if ca, ok := c.Values["ssl_ca_file"]; !ok || ca == "" {
 			ps = append(ps, Problem{Setting: "ssl_ca_file", Severity: Error, Summary: "Client certificates without trust anchors",
 				Message: fmt.Sprintf("pg_hba.conf checks client certificates (cert or clientcert= on lines %s) but ssl_ca_file is not set: PostgreSQL refuses the file (\"client certificates can only be checked if a root certificate store is available\")", lineList(certs))})

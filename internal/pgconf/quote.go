@@ -58,16 +58,16 @@ func Unquote(q string) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(in); i++ {
 		c := in[i]
-		switch {
-		case c == '\n':
+		switch c {
+		case '\n':
 			return "", errors.New("raw line break in a quoted string")
-		case c == '\'':
+		case '\'':
 			if i+1 >= len(in) || in[i+1] != '\'' {
 				return "", errors.New("lone quote inside a quoted string")
 			}
 			b.WriteByte('\'')
 			i++
-		case c == '\\':
+		case '\\':
 			if i+1 >= len(in) || in[i+1] == '\n' {
 				return "", errors.New("backslash at the end of a quoted string")
 			}

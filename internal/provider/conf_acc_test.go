@@ -277,7 +277,7 @@ resource "pgtls_libpq_bundle" "alice" {
 				for _, key := range []string{"conninfo", "uri"} {
 					r := psqlConnString(t, a[key], "SELECT current_user || ' ' || ssl || ' ' || current_setting('application_name') FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
 					if r.Err != nil || strings.TrimSpace(r.Stdout) != "alice true pgtls test's app" {
-						return fmt.Errorf("psql with the bundle's %s: %v %q %s", key, r.Err, r.Stdout, r.Stderr)
+						return fmt.Errorf("psql with the bundle's %s: %w %q %s", key, r.Err, r.Stdout, r.Stderr)
 					}
 				}
 				return nil

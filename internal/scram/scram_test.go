@@ -2,6 +2,7 @@ package scram
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -30,7 +31,7 @@ func TestSASLprepPostgresRules(t *testing.T) {
 		{"bidi checked before NFKC", "\u05d0\u2122\u05d0", "\u05d0TM\u05d0", nil},
 	} {
 		got, err := SASLprep(c.in)
-		if err != c.err || got != c.want {
+		if !errors.Is(err, c.err) || got != c.want {
 			t.Errorf("%s: SASLprep(%+q) = %+q, %v; want %+q, %v", c.name, c.in, got, err, c.want, c.err)
 		}
 		wantPrep := c.want
