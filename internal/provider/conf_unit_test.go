@@ -69,14 +69,14 @@ func errorPaths(d diag.Diagnostics) (errs, warns []string) {
 
 func TestPostgresqlConfPlanChecks(t *testing.T) {
 	ctx := context.Background()
-	r := &postgresqlConfResource{data: defaultProviderData(nil)}
+	data := defaultProviderData(nil)
 
 	m := nullConfModel()
 	m.PostgresVersion = types.Int64Value(13)
 	m.SSLCRLDir = types.StringValue("/etc/crls")
 	m.SSLCiphers = types.StringValue("ALL:RC4")
 	var d diag.Diagnostics
-	if r.build(ctx, &m, &d) {
+	if buildPostgresqlConf(ctx, data, &m, &d) {
 		t.Fatal("ssl_crl_dir on 13 accepted")
 	}
 	errs, warns := errorPaths(d)
@@ -91,7 +91,7 @@ func TestPostgresqlConfPlanChecks(t *testing.T) {
 	m.SSLPassphraseCommand = types.StringValue("get-pass hunter2")
 	m.ListenAddresses = types.ListValueMust(types.StringType, []attr.Value{types.StringValue("*")})
 	d = nil
-	if !r.build(ctx, &m, &d) || d.HasError() {
+	if !buildPostgresqlConf(ctx, data, &m, &d) || d.HasError() {
 		t.Fatalf("valid config refused: %v", d)
 	}
 	if strings.Contains(m.Content.ValueString(), "hunter2") || !strings.Contains(m.SensitiveContent.ValueString(), "hunter2") ||
@@ -106,7 +106,7 @@ func TestPostgresqlConfPlanChecks(t *testing.T) {
 	m = nullConfModel()
 	m.SSLCiphers = types.StringUnknown()
 	d = nil
-	if r.build(ctx, &m, &d) || d.HasError() {
+	if buildPostgresqlConf(ctx, data, &m, &d) || d.HasError() {
 		t.Errorf("unknown input rendered or failed: %v", d)
 	}
 }
@@ -120,12 +120,11 @@ func nullBundleModel() libpqBundleModel {
 
 func TestLibpqBundlePlanChecks(t *testing.T) {
 	ctx := context.Background()
-	r := &libpqBundleResource{}
 	m := nullBundleModel()
 	m.Params = types.MapValueMust(types.StringType, map[string]attr.Value{"password": types.StringValue("hunter2"), "bogus": types.StringValue("x")})
 	m.Ports = types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(1), types.Int64Value(2)})
 	var d diag.Diagnostics
-	if r.build(ctx, &m, &d) {
+	if buildLibpqBundle(ctx, nil, &m, &d) {
 		t.Fatal("invalid bundle accepted")
 	}
 	errs, _ := errorPaths(d)
@@ -144,7 +143,7 @@ func TestLibpqBundlePlanChecks(t *testing.T) {
 	m.RootCertPEM = types.StringValue("-----BEGIN CERTIFICATE-----\n")
 	m.Directory = types.StringValue("/etc/app/pg")
 	d = nil
-	if !r.build(ctx, &m, &d) {
+	if !buildLibpqBundle(ctx, nil, &m, &d) {
 		t.Fatalf("valid bundle refused: %v", d)
 	}
 	if got := m.Conninfo.ValueString(); got != "host=db.example.com sslmode=verify-full sslrootcert=/etc/app/pg/root.crt" {

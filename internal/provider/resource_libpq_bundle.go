@@ -54,23 +54,18 @@ var bundleFileAttrTypes = map[string]attr.Type{
 	"secret": types.BoolType, "content": types.StringType,
 }
 
-// NewLibpqBundleResource is the pgtls_libpq_bundle resource.
-func NewLibpqBundleResource() resource.Resource { return &libpqBundleResource{} }
-
-type libpqBundleResource struct{}
-
-var _ resource.ResourceWithModifyPlan = (*libpqBundleResource)(nil)
-
-func (r *libpqBundleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_libpq_bundle"
+// NewLibpqBundleResource is the pgtls_libpq_bundle resource (rendered content
+// known at plan time, see rendered.go).
+func NewLibpqBundleResource() resource.Resource {
+	return newRenderedResource("_libpq_bundle", libpqBundleSchema(), buildLibpqBundle)
 }
 
-func (r *libpqBundleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func libpqBundleSchema() schema.Schema {
 	pemAttr := func(desc string, sensitive bool) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, Sensitive: sensitive, MarkdownDescription: desc,
 			Validators: []validator.String{stringvalidator.LengthAtMost(1 << 20)}}
 	}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
 		MarkdownDescription: "What a libpq client (psql, libpq drivers; pgx and pgJDBC variants included) needs to " +
 			"log in to one server with one client certificate, known at plan time: the files with their names " +
 			"and modes (`postgresql.crt`, `postgresql.key` 0600, `root.crt`, `root.crl`, `postgresql.pk8`) in " +
@@ -132,7 +127,7 @@ func (r *libpqBundleResource) Schema(_ context.Context, _ resource.SchemaRequest
 	}
 }
 
-func (r *libpqBundleResource) build(ctx context.Context, m *libpqBundleModel, diags *diag.Diagnostics) bool {
+func buildLibpqBundle(ctx context.Context, _ *providerData, m *libpqBundleModel, diags *diag.Diagnostics) bool {
 	in := []attr.Value{m.Hosts, m.Ports, m.DBName, m.User, m.SSLMode, m.Directory, m.CertPEM, m.PrivateKeyPEM, m.RootCertPEM, m.CRLPEM, m.Params, m.ServiceName}
 	for _, v := range in {
 		if v.IsUnknown() {
@@ -264,23 +259,4 @@ func bundlePath(field string, params []libpq.Param) path.Path {
 		return path.Root(name)
 	}
 	return path.Root("hosts")
-}
-
-func (r *libpqBundleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planRendered(ctx, r.build, req, resp)
-}
-
-func (r *libpqBundleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *libpqBundleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[libpqBundleModel](ctx, req, resp)
-}
-
-func (r *libpqBundleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *libpqBundleResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }

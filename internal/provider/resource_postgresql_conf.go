@@ -20,6 +20,7 @@ import (
 // postgresqlConfModel holds one field per pgconf setting (tfsdk name = the
 // setting's name) plus the outputs.
 type postgresqlConfModel struct {
+	renderedFile
 	PostgresVersion types.Int64  `tfsdk:"postgres_version"`
 	HBAContent      types.String `tfsdk:"hba_content"`
 
@@ -44,12 +45,8 @@ type postgresqlConfModel struct {
 	HBAFile                            types.String `tfsdk:"hba_file"`
 	IdentFile                          types.String `tfsdk:"ident_file"`
 
-	ID                  types.String `tfsdk:"id"`
-	Content             types.String `tfsdk:"content"`
-	SensitiveContent    types.String `tfsdk:"sensitive_content"`
-	SHA256              types.String `tfsdk:"sha256"`
-	Parameters          types.Map    `tfsdk:"parameters"`
-	SensitiveParameters types.Map    `tfsdk:"sensitive_parameters"`
+	Parameters          types.Map `tfsdk:"parameters"`
+	SensitiveParameters types.Map `tfsdk:"sensitive_parameters"`
 }
 
 // settingValues maps each setting name to its model field.
@@ -67,37 +64,17 @@ func (m *postgresqlConfModel) settingValues() map[string]attr.Value {
 }
 
 // NewPostgresqlConfResource is the pgtls_postgresql_conf resource.
-func NewPostgresqlConfResource() resource.Resource { return &postgresqlConfResource{} }
-
-type postgresqlConfResource struct{ data *providerData }
-
-var (
-	_ resource.ResourceWithModifyPlan = (*postgresqlConfResource)(nil)
-	_ resource.ResourceWithConfigure  = (*postgresqlConfResource)(nil)
-)
-
-func (r *postgresqlConfResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_postgresql_conf"
+func NewPostgresqlConfResource() resource.Resource {
+	return newRenderedResource("_postgresql_conf", postgresqlConfSchema(), buildPostgresqlConf)
 }
 
-func (r *postgresqlConfResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
-	r.data = configuredData(req.ProviderData)
-}
-
-func (r *postgresqlConfResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func postgresqlConfSchema() schema.Schema {
 	attrs := map[string]schema.Attribute{
 		"postgres_version": versionAttribute(),
 		"hba_content": schema.StringAttribute{Optional: true,
 			MarkdownDescription: "The pg_hba.conf the server runs with (for example `pgtls_hba_file.main.content`). " +
 				"When given, the plan fails for combinations PostgreSQL refuses when it loads it: hostssl rules with " +
 				"`ssl = false`, `cert` or `clientcert=` without `ssl_ca_file`."},
-		"id": computedString("SHA-256 of `content` (the review copy), lowercase hex. Never derived from a secret."),
-		"content": computedString("The rendered snippet for review, known at plan time: identical to `sensitive_content` " +
-			"unless `ssl_passphrase_command` is set, whose line is then replaced by a comment."),
-		"sensitive_content": schema.StringAttribute{Computed: true, Sensitive: true,
-			MarkdownDescription: "The exact snippet to load with `include` (or from an `include_dir` such as `conf.d`), " +
-				"with PostgreSQL's quoting. Always sensitive. Write this one to disk."},
-		"sha256": computedString("SHA-256 of `sensitive_content`, lowercase hex: use it to trigger reloads."),
 		"parameters": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "Setting to raw value (booleans `on`/`off`), for tools that take parameters: " +
 				"`ALTER SYSTEM SET`, CloudNativePG's `postgresql.parameters`, ... `ssl_passphrase_command` is shown as " +
@@ -128,19 +105,21 @@ func (r *postgresqlConfResource) Schema(_ context.Context, _ resource.SchemaRequ
 			attrs[s.Name] = a
 		}
 	}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
 		MarkdownDescription: "The TLS and authentication part of `postgresql.conf` for one PostgreSQL major version " +
 			"(13 to 18), known at plan time: a snippet for `include` / `conf.d` with PostgreSQL's quoting and a map " +
 			"of setting to value. Settings the chosen version does not know, values the server refuses and " +
 			"combinations it refuses with the given pg_hba.conf fail the plan; settings that weaken TLS (NULL, " +
 			"aNULL, eNULL, EXPORT, RC4 ciphers, TLS below 1.2, `ssl = false`, md5) are plan warnings. Unset " +
 			"settings are not rendered except `ssl` (on), `ssl_min_protocol_version` (TLSv1.2) and " +
-			"`password_encryption` (scram-sha-256).",
-		Attributes: attrs,
+			"`password_encryption` (scram-sha-256). `content` replaces the `ssl_passphrase_command` line by a " +
+			"comment; `sensitive_content` is the exact snippet to load with `include` (or from an `include_dir` " +
+			"such as `conf.d`).",
+		Attributes: mergeAttributes(renderedFileAttributes("postgresql.conf snippet"), attrs),
 	}
 }
 
-func (r *postgresqlConfResource) build(ctx context.Context, m *postgresqlConfModel, diags *diag.Diagnostics) bool {
+func buildPostgresqlConf(ctx context.Context, data *providerData, m *postgresqlConfModel, diags *diag.Diagnostics) bool {
 	vals := m.settingValues()
 	all := []attr.Value{m.PostgresVersion, m.HBAContent}
 	for _, v := range vals {
@@ -158,7 +137,7 @@ func (r *postgresqlConfResource) build(ctx context.Context, m *postgresqlConfMod
 			}
 		}
 	}
-	cfg := pgconf.Config{Version: versionOf(m.PostgresVersion, r.data), Values: map[string]string{}, HBA: m.HBAContent.ValueString()}
+	cfg := pgconf.Config{Version: versionOf(m.PostgresVersion, data), Values: map[string]string{}, HBA: m.HBAContent.ValueString()}
 	for name, v := range vals {
 		if v.IsNull() {
 			continue
@@ -194,33 +173,11 @@ func (r *postgresqlConfResource) build(ctx context.Context, m *postgresqlConfMod
 		diags.AddError("Cannot render postgresql.conf settings", err.Error())
 		return false
 	}
-	m.Content = types.StringValue(out.MaskedSnippet)
-	m.SensitiveContent = types.StringValue(out.Snippet)
-	m.SHA256 = types.StringValue(sha256Hex(out.Snippet))
-	m.ID = types.StringValue(sha256Hex(out.MaskedSnippet))
+	m.set(out.Snippet, out.MaskedSnippet)
 	var d diag.Diagnostics
 	m.Parameters, d = types.MapValueFrom(ctx, types.StringType, out.MaskedParameters)
 	diags.Append(d...)
 	m.SensitiveParameters, d = types.MapValueFrom(ctx, types.StringType, out.Parameters)
 	diags.Append(d...)
 	return !diags.HasError()
-}
-
-func (r *postgresqlConfResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planRendered(ctx, r.build, req, resp)
-}
-
-func (r *postgresqlConfResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *postgresqlConfResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[postgresqlConfModel](ctx, req, resp)
-}
-
-func (r *postgresqlConfResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *postgresqlConfResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
