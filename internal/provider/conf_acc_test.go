@@ -412,8 +412,11 @@ resource "pgtls_libpq_bundle" "b" {
 	if err != nil {
 		t.Fatalf("reading trace log: %v", err)
 	}
-	if !strings.Contains(string(logs), "Calling provider defined Resource ModifyPlan") {
-		t.Fatalf("trace log (%d bytes) lacks provider traces: logging was not captured", len(logs))
+	for _, want := range []string{"Calling provider defined Resource ModifyPlan", "rendered postgresql.conf settings",
+		"computed SCRAM-SHA-256 verifier", "rendered libpq client bundle"} {
+		if !strings.Contains(string(logs), want) {
+			t.Fatalf("trace log (%d bytes) lacks %q: logging was not captured", len(logs), want)
+		}
 	}
 	// The PKCS#8 body: its base64 characters 44..88 hold the P-256 private
 	// scalar (the rest, the public key, is also in the certificate).

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/libpq"
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -229,6 +230,9 @@ func buildLibpqBundle(ctx context.Context, _ *providerData, m *libpqBundleModel,
 		diags.Append(d...)
 	}
 	m.ID = types.StringValue(sha256Hex(out.Conninfo))
+	tflog.Debug(logCtx(ctx, "libpq_bundle", b.KeyPEM), "rendered libpq client bundle", map[string]any{
+		"hosts": len(b.Hosts), "sslmode": b.SSLMode, "files": len(out.Files), "home_layout": b.Dir == "",
+	})
 	return !diags.HasError()
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pgconf"
 )
@@ -174,6 +175,10 @@ func buildPostgresqlConf(ctx context.Context, data *providerData, m *postgresqlC
 		return false
 	}
 	m.set(out.Snippet, out.MaskedSnippet)
+	tflog.Debug(logCtx(ctx, "postgresql_conf", cfg.Values["ssl_passphrase_command"]), "rendered postgresql.conf settings", map[string]any{
+		"postgres_version": cfg.Version, "settings": len(out.Parameters), "sha256": m.SHA256.ValueString(),
+		"has_secret": out.HasSecret, "warnings": len(diags.Warnings()),
+	})
 	var d diag.Diagnostics
 	m.Parameters, d = types.MapValueFrom(ctx, types.StringType, out.MaskedParameters)
 	diags.Append(d...)

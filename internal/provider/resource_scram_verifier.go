@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/scram"
 )
@@ -153,6 +154,9 @@ func (r *scramVerifierResource) apply(ctx context.Context, planIn interface {
 		return m, false
 	}
 	s := base64.StdEncoding.EncodeToString(salt)
+	tflog.Debug(logCtx(ctx, "scram_verifier", m.Password.ValueString(), v.String()), "computed SCRAM-SHA-256 verifier", map[string]any{
+		"iterations": v.Iterations, "salt_bytes": len(salt), "salt_given": !m.Salt.IsUnknown() && !m.Salt.IsNull(),
+	})
 	m.Salt, m.ID, m.Verifier = types.StringValue(s), types.StringValue(s), types.StringValue(v.String())
 	return m, true
 }
