@@ -271,3 +271,34 @@ SELECT i || ' ' || verifier FROM res ORDER BY i;`)
 	}
 	t.Logf("%d passwords, %d of them through the raw-bytes fallback", len(pws), fallbacks)
 }
+
+// TestMD5MigrationBridge proves the table of the "From md5 to scram-sha-256"
+// guide on every major: an `md5` pg_hba line logs in a role stored with our
+// SCRAM verifier (the server switches to SCRAM) as well as a role stored as
+// md5; a `scram-sha-256` line logs in the SCRAM role and refuses the md5 one.
+func TestMD5MigrationBridge(t *testing.T) {
+	for _, v := range testserver.Majors() {
+		t.Run(fmt.Sprintf("pg%d", v), func(t *testing.T) {
+			testserver.RequirePostgresVersion(t, v)
+			p := testserver.StartPostgres(t, testserver.PostgresConfig{Version: v,
+				HBA: "host all postgres 127.0.0.1/32 trust\nhost all viamd5,scramviamd5 127.0.0.1/32 md5\nhost all all 127.0.0.1/32 scram-sha-256\n"})
+			ver, err := NewRandom("bridge pass", DefaultIterations)
+			if err != nil {
+				t.Fatal(err)
+			}
+			md5Of := func(role string) string {
+				return testserver.QuoteLiteral(p.Exec(t, "SELECT 'md5' || md5('bridge pass' || "+testserver.QuoteLiteral(role)+")"))
+			}
+			p.Exec(t, "CREATE ROLE viamd5 LOGIN PASSWORD "+md5Of("viamd5")+";"+
+				"CREATE ROLE md5only LOGIN PASSWORD "+md5Of("md5only")+";"+
+				"CREATE ROLE scramviamd5 LOGIN PASSWORD "+testserver.QuoteLiteral(ver.String())+";"+
+				"CREATE ROLE scramonly LOGIN PASSWORD "+testserver.QuoteLiteral(ver.String()))
+			for role, wantOK := range map[string]bool{"viamd5": true, "scramviamd5": true, "scramonly": true, "md5only": false} {
+				r := psqlLogin(t, p, role, "bridge pass")
+				if (r.Err == nil) != wantOK {
+					t.Errorf("%s: login success=%v, want %v (%s)", role, r.Err == nil, wantOK, r.Stderr)
+				}
+			}
+		})
+	}
+}
