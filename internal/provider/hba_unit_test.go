@@ -36,7 +36,7 @@ func ruleModel(typ, address, method string) hbaRuleModel {
 }
 
 // errorPaths lists the attribute paths of the error diagnostics.
-func errorPaths(d diag.Diagnostics) []string {
+func hbaErrorPaths(d diag.Diagnostics) []string {
 	var out []string
 	for _, e := range d.Errors() {
 		if wp, ok := e.(diag.DiagnosticWithPath); ok {
@@ -48,7 +48,7 @@ func errorPaths(d diag.Diagnostics) []string {
 	return out
 }
 
-func diagText(d diag.Diagnostics) string {
+func hbaDiagText(d diag.Diagnostics) string {
 	var b strings.Builder
 	for _, x := range d {
 		b.WriteString(x.Summary() + ": " + x.Detail() + "\n")
@@ -66,7 +66,7 @@ func TestBuildHBARuleSecretsAndIDs(t *testing.T) {
 	m.Secrets = strMap("radiussecrets", secret)
 	var d diag.Diagnostics
 	if !buildHBARule(ctx, data, &m, &d) || d.HasError() {
-		t.Fatalf("valid rule refused: %s", diagText(d))
+		t.Fatalf("valid rule refused: %s", hbaDiagText(d))
 	}
 	if strings.Contains(m.Line.ValueString(), secret) || !strings.Contains(m.Line.ValueString(), `radiussecrets="(sensitive)"`) {
 		t.Errorf("line is not the masked copy: %q", m.Line.ValueString())
@@ -85,11 +85,11 @@ func TestBuildHBARuleSecretsAndIDs(t *testing.T) {
 	if buildHBARule(ctx, data, &m, &d) {
 		t.Fatal("secret in options accepted")
 	}
-	if got := errorPaths(d); len(got) != 1 || got[0] != path.Root("options").AtMapKey("radiussecrets").String() {
+	if got := hbaErrorPaths(d); len(got) != 1 || got[0] != path.Root("options").AtMapKey("radiussecrets").String() {
 		t.Errorf("error paths %v", got)
 	}
-	if strings.Contains(diagText(d), secret) || !strings.Contains(diagText(d), "secret_options") {
-		t.Errorf("diagnostic: %s", diagText(d))
+	if strings.Contains(hbaDiagText(d), secret) || !strings.Contains(hbaDiagText(d), "secret_options") {
+		t.Errorf("diagnostic: %s", hbaDiagText(d))
 	}
 
 	// Unknown input: nothing is computed (the plan shows it as unknown).
@@ -97,7 +97,7 @@ func TestBuildHBARuleSecretsAndIDs(t *testing.T) {
 	m.Users = types.ListValueMust(types.StringType, []attr.Value{types.StringValue("a"), types.StringUnknown()})
 	d = nil
 	if buildHBARule(ctx, data, &m, &d) || d.HasError() || !m.Line.IsNull() {
-		t.Errorf("unknown element: built=%v line=%v %s", !m.Line.IsNull(), m.Line, diagText(d))
+		t.Errorf("unknown element: built=%v line=%v %s", !m.Line.IsNull(), m.Line, hbaDiagText(d))
 	}
 }
 
@@ -116,8 +116,8 @@ func TestBuildHBAFilePlanTimeChecks(t *testing.T) {
 	if buildHBAFile(ctx, data, m, &d) {
 		t.Fatal("built with an unknown rule")
 	}
-	if got := errorPaths(d); len(got) != 1 || got[0] != path.Root("rules").AtListIndex(2).AtName("method").String() {
-		t.Errorf("error paths %v: %s", got, diagText(d))
+	if got := hbaErrorPaths(d); len(got) != 1 || got[0] != path.Root("rules").AtListIndex(2).AtName("method").String() {
+		t.Errorf("error paths %v: %s", got, hbaDiagText(d))
 	}
 
 	// A carriage return in the header is reported on header.
@@ -125,7 +125,7 @@ func TestBuildHBAFilePlanTimeChecks(t *testing.T) {
 	m.Header = types.StringValue("a\rb")
 	d = nil
 	buildHBAFile(ctx, data, m, &d)
-	if got := errorPaths(d); len(got) != 1 || got[0] != path.Root("header").String() {
+	if got := hbaErrorPaths(d); len(got) != 1 || got[0] != path.Root("header").String() {
 		t.Errorf("header error paths %v", got)
 	}
 
@@ -134,7 +134,7 @@ func TestBuildHBAFilePlanTimeChecks(t *testing.T) {
 	m = hbaFileModelWith(2)
 	d = nil
 	if !buildHBAFile(ctx, data, m, &d) {
-		t.Fatal(diagText(d))
+		t.Fatal(hbaDiagText(d))
 	}
 	if m.Content != m.SensitiveContent || m.SHA256.ValueString() != sha256Hex(m.SensitiveContent.ValueString()) || m.ID.ValueString() != sha256Hex(m.Content.ValueString()) {
 		t.Errorf("outputs: %+v", m.renderedFile)
@@ -154,7 +154,7 @@ func TestBuildIdentMapDN(t *testing.T) {
 	m := identMapResourceModel{Name: types.StringValue("certs"), Mappings: mapping(dn), PostgresVersion: types.Int64Null()}
 	var d diag.Diagnostics
 	if !buildIdentMap(ctx, defaultProviderData(nil), &m, &d) {
-		t.Fatal(diagText(d))
+		t.Fatal(hbaDiagText(d))
 	}
 	if want := `"CN=app,O=M\C3\BCller\, Inc.,C=DE"`; !strings.Contains(m.Content.ValueString(), want) {
 		t.Errorf("content %q lacks %s", m.Content.ValueString(), want)
@@ -162,8 +162,8 @@ func TestBuildIdentMapDN(t *testing.T) {
 	m = identMapResourceModel{Name: types.StringValue("certs"), Mappings: mapping(`"CN=app"`), PostgresVersion: types.Int64Null()}
 	d = nil
 	buildIdentMap(ctx, defaultProviderData(nil), &m, &d)
-	if got := errorPaths(d); len(got) != 1 || got[0] != path.Root("mappings").AtListIndex(0).AtName("system_user").String() {
-		t.Errorf("quoted system_user: %v %s", got, diagText(d))
+	if got := hbaErrorPaths(d); len(got) != 1 || got[0] != path.Root("mappings").AtListIndex(0).AtName("system_user").String() {
+		t.Errorf("quoted system_user: %v %s", got, hbaDiagText(d))
 	}
 }
 
@@ -179,7 +179,7 @@ func TestHBAParseMapping(t *testing.T) {
 	var d diag.Diagnostics
 	m.setParsed(ctx, pf, pi, true, &d)
 	if d.HasError() {
-		t.Fatal(diagText(d))
+		t.Fatal(hbaDiagText(d))
 	}
 	rules := m.Rules.Elements()
 	if len(rules) != 1 {
