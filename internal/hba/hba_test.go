@@ -317,7 +317,8 @@ func TestValidate(t *testing.T) {
 		{"group in databases", Rule{Type: Host, Databases: []Name{GroupOf("g")}, Users: []Name{Kw("all")}, Address: "all", Method: MD5}, pg, 15, "databases[0]", "only meaningful in the users column"},
 		{"db keyword in users", Rule{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("replication")}, Address: "all", Method: MD5}, pg, 15, "users[0]", "not a keyword in the users column"},
 		{"pg13 token limit", Rule{Type: Host, Databases: []Name{Lit(strings.Repeat("d", 10300))}, Users: []Name{Kw("all")}, Address: "all", Method: MD5}, pg, 13, "line", "token too long"},
-		{"pg14 no token limit", Rule{Type: Host, Databases: []Name{Lit(strings.Repeat("d", 10300))}, Users: []Name{Kw("all")}, Address: "all", Method: MD5}, pg, 14, "", ""},
+		{"pg14 token limit (oracle)", Rule{Type: Host, Databases: []Name{Lit(strings.Repeat("d", 10300))}, Users: []Name{Kw("all")}, Address: "all", Method: MD5}, pg, 14, "line", "token too long"},
+		{"pg16 no token limit", Rule{Type: Host, Databases: []Name{Lit(strings.Repeat("d", 10300))}, Users: []Name{Kw("all")}, Address: "all", Method: MD5}, pg, 16, "", ""},
 		{"version 12", rule(Host, MD5, "all"), pg, 12, "postgres_version", "between 13 and 18"},
 		{"bad target", rule(Host, MD5, "all"), "mysql", 15, "target", "postgresql, pgbouncer or pgpool"},
 		// PgBouncer 1.18

@@ -12,11 +12,12 @@ type logicalLine struct {
 	tooLong bool   // PostgreSQL 13: longer than its line buffer
 }
 
-// PostgreSQL 13 reads pg_hba.conf lines into fixed buffers (hba.c MAX_LINE
-// 20480, MAX_TOKEN 10240): fgets() reads at most MAX_LINE-1 bytes, a line
-// whose length (line break included) reaches that is an error ("authentication
-// file line too long") and its remainder is read as the next line; a longer
-// token is an error too. 14+ has no limit. The token limit is applied one
+// hba.c's buffers (MAX_LINE 20480, MAX_TOKEN 10240): PostgreSQL 13 reads a
+// line with fgets() into MAX_LINE bytes, a line whose length (line break
+// included) reaches MAX_LINE-1 is an error ("authentication file line too
+// long") and its remainder is read as the next line; 14+ read lines of any
+// length. A token of MAX_TOKEN-1 bytes or more is an error up to 15
+// ("authentication file token too long"), not from 16. The token limit is applied one
 // byte early, because a closing quote also needs a free byte.
 const (
 	pg13MaxLine  = 20480

@@ -195,7 +195,8 @@ func ruleFromFields(fields [][]token, v int) (Rule, []Problem) {
 		isFile := !t.quoted && len(t.s) > 1 && t.s[0] == '@'
 		host, _, slash := strings.Cut(t.s, "/")
 		_, _, numeric := numericAddr(host)
-		needsMask := !slash && numeric && !(!t.quoted && addressKeywords[t.s])
+		keyword := !t.quoted && addressKeywords[t.s]
+		needsMask := !slash && numeric && !keyword
 		if isFile && i < len(fields) && len(fields[i]) == 1 {
 			_, _, needsMask = numericAddr(fields[i][0].s)
 		}

@@ -39,9 +39,7 @@ func (r Rule) validatePostgres(ps *problems, v int) {
 	case OAuth:
 		validateOAuthRequirements(ps, opts, r.Map)
 	}
-	if v == 13 {
-		*ps = append(*ps, pg13Limits(r)...)
-	}
+	*ps = append(*ps, lineLimits(r, v)...)
 }
 
 // EffectiveMethod is the method PostgreSQL uses: ident on a local socket is
@@ -317,20 +315,24 @@ func validateOAuthRequirements(ps *problems, set optionSet, mapName string) {
 	}
 }
 
-func pg13Limits(r Rule) []Problem {
+// lineLimits are the buffer limits of hba.c, as the oracle measured them on
+// each major: 13 to 15 refuse a token of MAX_TOKEN-1 bytes or more
+// ("authentication file token too long"), 16+ do not; 13 also refuses a line
+// of MAX_LINE-1 bytes.
+func lineLimits(r Rule, v int) []Problem {
 	l, err := r.Render()
 	if err != nil {
 		return nil
 	}
 	var ps []Problem
-	if len(l) >= pg13MaxLine-2 {
+	if v == 13 && len(l) >= pg13MaxLine-2 {
 		ps = append(ps, Problem{Field: "line", Message: fmt.Sprintf("authentication file line too long: PostgreSQL 13 reads at most %d bytes per line (this rule renders to %d)", pg13MaxLine-2, len(l))})
 	}
 	fields, _, _ := tokenizeLine(l)
 	for _, f := range fields {
 		for _, tk := range f {
-			if len(tk.s) >= pg13MaxToken-1 {
-				ps = append(ps, Problem{Field: "line", Message: fmt.Sprintf("authentication file token too long: PostgreSQL 13 refuses tokens of %d bytes or more", pg13MaxToken-1)})
+			if v <= 15 && len(tk.s) >= pg13MaxToken-1 {
+				ps = append(ps, Problem{Field: "line", Message: fmt.Sprintf("authentication file token too long: PostgreSQL %d refuses tokens of %d bytes or more (16 and later do not)", v, pg13MaxToken-1)})
 				return ps
 			}
 		}
