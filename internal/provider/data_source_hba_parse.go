@@ -126,8 +126,11 @@ func (d *hbaParseDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Validators:          []validator.Int64{int64validator.Between(hba.MinVersion, hba.MaxVersion)},
 			},
 			"rules": schema.ListNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "Every line that parses as a rule, in file order. Rules PostgreSQL would refuse are also listed in `problems` (same `line_number`).",
+				Computed:  true,
+				Sensitive: true,
+				MarkdownDescription: "Every line that parses as a rule, in file order, with its effective values. Rules " +
+					"PostgreSQL would refuse are also listed in `problems` (same `line_number`). " + sensitiveRulesNote +
+					" Here: `findings`, `problems` and `directives` are not sensitive.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"line_number": num("Line the rule starts on."),
 					"type":        str("Connection type."),
@@ -140,8 +143,8 @@ func (d *hbaParseDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"clientname":  str("clientname option."),
 					"map":         str("map option."),
 					"options":     schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Other options, except those holding a secret."},
-					"secret_options": schema.MapAttribute{Computed: true, Sensitive: true, ElementType: types.StringType,
-						MarkdownDescription: "Options holding a secret (" + backtickList(hba.SensitiveOptions()) + "). Always sensitive."},
+					"secret_options": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+						MarkdownDescription: "Options holding a secret (" + backtickList(hba.SensitiveOptions()) + "), sensitive with `rules`."},
 					"comment": str("Trailing comment."),
 					"effective": schema.SingleNestedAttribute{
 						Computed: true,

@@ -76,8 +76,9 @@ func hbaFileSchema() schema.Schema {
 		Attributes: mergeAttributes(renderedFileAttributes("pg_hba.conf"), map[string]schema.Attribute{
 			"rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The rules, in order: `pgtls_hba_rule` resources (`rules = [pgtls_hba_rule.a, " +
-					"pgtls_hba_rule.b]`), inline objects with the same attributes, or both.",
+					"pgtls_hba_rule.b]`), inline objects with the same attributes, or both. " + sensitiveRulesNote,
 				Required:     true,
+				Sensitive:    true,
 				NestedObject: schema.NestedAttributeObject{Attributes: hbaRuleAttributes(true)},
 				Validators:   []validator.List{listvalidator.SizeAtLeast(1)},
 			},
