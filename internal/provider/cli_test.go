@@ -129,7 +129,7 @@ func (c *cliRunner) write(config string) {
 // the transcript. A non-zero exit is returned as an error.
 func (c *cliRunner) run(args ...string) (string, error) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.bin, append([]string{"-chdir=" + c.dir}, args...)...)
 	cmd.Env = c.env
