@@ -18,22 +18,25 @@ type attempt struct {
 	useTLS bool
 
 	// filled while connecting
-	refused    bool // server answered 'N' to SSLRequest
-	tlsDone    bool
-	tlsState   tls.ConnectionState
-	peer       *x509.Certificate
-	clientSent bool
-	certAsked  bool // the server sent a CertificateRequest
-	localAddr  *net.TCPAddr
-	dialErr    error  // our own failure inside DialFunc (TCP, SSLRequest, handshake, verification)
-	dialCat    string // its category
-	authOK     atomic.Bool
-	noPassword atomic.Bool
-	cbErr      atomic.Bool // channel binding impossible (see endPointHashDefined)
-	finalErr   error
-	finalCat   string
-	sqlState   string
-	conn       *pgconn.PgConn
+	refused bool // server answered 'N' to SSLRequest
+	// plainAfterRefusal: allow/prefer went on unencrypted on the same
+	// connection after the refusal (libpq does; require and above fail).
+	plainAfterRefusal bool
+	tlsDone           bool
+	tlsState          tls.ConnectionState
+	peer              *x509.Certificate
+	clientSent        bool
+	certAsked         bool // the server sent a CertificateRequest
+	localAddr         *net.TCPAddr
+	dialErr           error  // our own failure inside DialFunc (TCP, SSLRequest, handshake, verification)
+	dialCat           string // its category
+	authOK            atomic.Bool
+	noPassword        atomic.Bool
+	cbErr             atomic.Bool // channel binding impossible (see endPointHashDefined)
+	finalErr          error
+	finalCat          string
+	sqlState          string
+	conn              *pgconn.PgConn
 }
 
 // baseConfig returns a pgconn.Config built from a fully explicit keyword
@@ -89,7 +92,7 @@ func connectAttempt(ctx context.Context, req Request, m *material, mode SSLMode,
 	cfg.DialFunc = func(dctx context.Context, network, addr string) (net.Conn, error) {
 		// A host name may resolve to several addresses, tried in turn
 		// (like libpq): keep only the last address's state.
-		a.refused, a.tlsDone, a.peer, a.clientSent, a.certAsked = false, false, nil, false, false
+		a.refused, a.plainAfterRefusal, a.tlsDone, a.peer, a.clientSent, a.certAsked = false, false, false, nil, false, false
 		a.localAddr, a.dialErr, a.dialCat = nil, nil, ""
 		c, err := dialAndNegotiate(dctx, m, mode, a, network, addr)
 		if err != nil && a.dialErr == nil {

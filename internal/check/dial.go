@@ -54,8 +54,15 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 	switch resp[0] {
 	case 'S':
 	case 'N':
-		raw.Close()
 		a.refused = true
+		if mode == ModeAllow || mode == ModePrefer {
+			// libpq: SSL was only desired, so the startup continues
+			// unencrypted on this same connection; nothing is an error.
+			a.plainAfterRefusal = true
+			_ = raw.SetDeadline(time.Time{})
+			return raw, nil
+		}
+		raw.Close()
 		return fail(CatSSLRefused, errors.New("server does not support SSL, but SSL was required"))
 	default:
 		raw.Close()

@@ -93,12 +93,20 @@ func classifyConnectErr(ctx context.Context, req Request, m *material, a *attemp
 		return fmt.Errorf("could not translate host name %q to address: %s", req.Host, de.Err), CatConnect, ""
 	case expired(ctx):
 		return fmt.Errorf("timeout expired after %s", m.timeout), CatTimeout, ""
-	case a.tlsDone && a.certAsked && !a.authOK.Load() && isReset(err):
-		return errors.New("SSL error: server closed the connection right after the TLS handshake in which it asked for a client certificate (it most likely rejected the certificate sent, or its absence)"), CatTLS, ""
 	case a.tlsDone && isTLSAlert(err):
 		// e.g. the server rejected our client certificate (TLS 1.3 reports
 		// that after the handshake, on the first read).
 		return fmt.Errorf("SSL error: %s", tlsAlertText(err)), CatTLS, ""
+	case a.tlsDone && isReset(err):
+		// libpq's words for a TLS connection the server closed without an
+		// alert. The cause is unknown here (the server logs it: an
+		// oversized startup packet, a crash, a rejected certificate whose
+		// alert was lost), so only facts are added.
+		msg := "SSL connection has been closed unexpectedly"
+		if a.clientSent && !a.authOK.Load() {
+			msg += " (before authentication completed; the server had asked for the client certificate and received it, and may have rejected it)"
+		}
+		return errors.New(msg), CatProtocol, ""
 	default:
 		return fmt.Errorf("server closed the connection unexpectedly: %s", innermost(err)), CatProtocol, ""
 	}

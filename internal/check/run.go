@@ -73,8 +73,9 @@ func probeMode(parent context.Context, req Request, m *material, mode SSLMode) R
 		switch {
 		case a.conn != nil:
 		case a.refused:
-			// Server said N: continue unencrypted.
-			attempts = append(attempts, run(false))
+			// Server said N: the attempt already went on unencrypted on
+			// the same connection (libpq does not reconnect), so its
+			// outcome is final.
 		case (a.dialCat == CatCertVerify || a.dialCat == CatTLS) && !a.tlsDone:
 			// TLS handshake failure: libpq retries without SSL. (An alert
 			// after a completed TLS 1.3 handshake, e.g. the server
@@ -111,7 +112,10 @@ func probeMode(parent context.Context, req Request, m *material, mode SSLMode) R
 		var parts []string
 		for _, a := range attempts {
 			label := "plaintext"
-			if a.useTLS {
+			switch {
+			case a.plainAfterRefusal:
+				label = "plaintext (server refused SSL)"
+			case a.useTLS:
 				label = "tls"
 			}
 			if len(attempts) > 1 {
@@ -153,6 +157,8 @@ func pathOf(as []*attempt) string {
 		switch {
 		case first.conn == nil && first.localAddr == nil:
 			return PathNone
+		case first.plainAfterRefusal:
+			return PathTLSRefusedPlaintext
 		case first.refused:
 			return PathTLSRefused
 		case first.useTLS:
@@ -163,8 +169,6 @@ func pathOf(as []*attempt) string {
 	default:
 		second := as[1]
 		switch {
-		case first.useTLS && first.refused:
-			return PathTLSRefusedPlaintext
 		case first.useTLS:
 			return PathTLSThenPlaintext
 		case second.refused:

@@ -36,12 +36,12 @@ WHERE s.pid = pg_catalog.pg_backend_pid()`)
 		return nil
 	}
 	st := &SSLStat{
-		SSL:          derefOr(r[0], "") == "true",
-		Version:      derefOr(r[1], ""),
-		Cipher:       derefOr(r[2], ""),
-		ClientDN:     derefOr(r[4], ""),
-		ClientSerial: derefOr(r[5], ""),
-		IssuerDN:     derefOr(r[6], ""),
+		SSL:             derefOr(r[0], "") == "true",
+		Version:         derefOr(r[1], ""),
+		Cipher:          derefOr(r[2], ""),
+		ClientDNOneLine: derefOr(r[4], ""),
+		ClientSerial:    derefOr(r[5], ""),
+		IssuerDNOneLine: derefOr(r[6], ""),
 	}
 	if b := derefOr(r[3], ""); b != "" {
 		st.Bits, _ = strconv.Atoi(b)
