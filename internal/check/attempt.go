@@ -108,5 +108,5 @@ func connectAttempt(ctx context.Context, req Request, m *material, mode SSLMode,
 		a.conn = conn
 		return
 	}
-	a.finalErr, a.finalCat, a.sqlState = classifyConnectErr(ctx, req, m, a, err)
+	a.finalCat, a.sqlState, a.finalErr = classifyConnectErr(ctx, req, m, a, err)
 }

@@ -76,27 +76,27 @@ func oneLine(s string) string {
 // classifyConnectErr turns the error pgconn.ConnectConfig returned for one
 // attempt into libpq's wording and a failure category (Cat*), using what the
 // dialer and the authentication sniffer observed during the attempt.
-func classifyConnectErr(ctx context.Context, req Request, m *material, a *attempt, err error) (out error, cat, sqlState string) {
+func classifyConnectErr(ctx context.Context, req Request, m *material, a *attempt, err error) (cat, sqlState string, out error) {
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pgErr):
-		return errors.New(formatPgError(pgErr)), CatServer, pgErr.Code
+		return CatServer, pgErr.Code, errors.New(formatPgError(pgErr))
 	case a.noPassword.Load():
-		return errNoPassword, CatNoPassword, ""
+		return CatNoPassword, "", errNoPassword
 	case a.cbErr.Load():
-		return errors.New(innermost(err)), CatChannelBinding, ""
+		return CatChannelBinding, "", errors.New(innermost(err))
 	case a.dialErr != nil:
-		return a.dialErr, a.dialCat, ""
+		return a.dialCat, "", a.dialErr
 	case errors.As(err, new(*net.DNSError)) && !expired(ctx):
 		var de *net.DNSError
 		errors.As(err, &de)
-		return fmt.Errorf("could not translate host name %q to address: %s", req.Host, de.Err), CatConnect, ""
+		return CatConnect, "", fmt.Errorf("could not translate host name %q to address: %s", req.Host, de.Err)
 	case expired(ctx):
-		return fmt.Errorf("timeout expired after %s", m.timeout), CatTimeout, ""
+		return CatTimeout, "", fmt.Errorf("timeout expired after %s", m.timeout)
 	case a.tlsDone && isTLSAlert(err):
 		// e.g. the server rejected our client certificate (TLS 1.3 reports
 		// that after the handshake, on the first read).
-		return fmt.Errorf("SSL error: %s", tlsAlertText(err)), CatTLS, ""
+		return CatTLS, "", fmt.Errorf("SSL error: %s", tlsAlertText(err))
 	case a.tlsDone && isReset(err):
 		// libpq's words for a TLS connection the server closed without an
 		// alert. The cause is unknown here (the server logs it: an
@@ -106,8 +106,8 @@ func classifyConnectErr(ctx context.Context, req Request, m *material, a *attemp
 		if a.clientSent && !a.authOK.Load() {
 			msg += " (before authentication completed; the server had asked for the client certificate and received it, and may have rejected it)"
 		}
-		return errors.New(msg), CatProtocol, ""
+		return CatProtocol, "", errors.New(msg)
 	default:
-		return fmt.Errorf("server closed the connection unexpectedly: %s", innermost(err)), CatProtocol, ""
+		return CatProtocol, "", fmt.Errorf("server closed the connection unexpectedly: %s", innermost(err))
 	}
 }

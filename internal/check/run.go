@@ -144,7 +144,7 @@ func probeMode(parent context.Context, req Request, m *material, mode SSLMode) R
 		res.Error, res.SQLState, res.Category = describeQueryErr(ctx, "connected, but SELECT current_user failed", err)
 		return res
 	}
-	res.AuthenticatedUser = derefOr(rows[0][0], "")
+	res.AuthenticatedUser = deref(rows[0][0])
 	res.Success = true
 	res.SSLStat = sslStat(ctx, conn, last.localAddr)
 	return res

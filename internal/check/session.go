@@ -9,9 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-func derefOr(p *string, d string) string {
+func deref(p *string) string {
 	if p == nil {
-		return d
+		return ""
 	}
 	return *p
 }
@@ -30,20 +30,20 @@ WHERE s.pid = pg_catalog.pg_backend_pid()`)
 		return nil
 	}
 	r := rows[0]
-	addr, port := derefOr(r[7], ""), derefOr(r[8], "")
+	addr, port := deref(r[7]), deref(r[8])
 	ip, err := netipParse(addr)
 	if err != nil || !ip.Equal(local.IP) || port != strconv.Itoa(local.Port) {
 		return nil
 	}
 	st := &SSLStat{
-		SSL:             derefOr(r[0], "") == "true",
-		Version:         derefOr(r[1], ""),
-		Cipher:          derefOr(r[2], ""),
-		ClientDNOneLine: derefOr(r[4], ""),
-		ClientSerial:    derefOr(r[5], ""),
-		IssuerDNOneLine: derefOr(r[6], ""),
+		SSL:             deref(r[0]) == "true",
+		Version:         deref(r[1]),
+		Cipher:          deref(r[2]),
+		ClientDNOneLine: deref(r[4]),
+		ClientSerial:    deref(r[5]),
+		IssuerDNOneLine: deref(r[6]),
 	}
-	if b := derefOr(r[3], ""); b != "" {
+	if b := deref(r[3]); b != "" {
 		st.Bits, _ = strconv.Atoi(b)
 	}
 	return st
