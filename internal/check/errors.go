@@ -41,8 +41,10 @@ func innermost(err error) string {
 	}
 }
 
+// isReset: the peer closed the connection (our read saw EOF or a reset, or
+// our write hit the closed socket first).
 func isReset(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func isTLSAlert(err error) bool {
