@@ -104,7 +104,7 @@ func attrPath(name string, key ...any) *tftypes.AttributePath {
 	return p
 }
 
-type wantDiag struct {
+type checkDiag struct {
 	path   *tftypes.AttributePath
 	detail []string // substrings of the detail: the value and the rule
 }
@@ -122,46 +122,46 @@ func TestConnectionCheckOneDiagnosticPerProblem(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		attrs map[string]tftypes.Value
-		want  []wantDiag
+		want  []checkDiag
 	}{
 		{"valid", base(map[string]tftypes.Value{"port": tfNum(6432), "sslmodes": tfStrList(tfStr("require"), tfStr("verify-full")),
 			"connect_timeout_seconds": tfNum(300), "expect": tfStrMap(map[string]string{"require": "success", "verify-full": "Failure"})}), nil},
-		{"port-70000", base(map[string]tftypes.Value{"port": tfNum(70000)}), []wantDiag{{attrPath("port"), []string{"port = 70000", "between 1 and 65535"}}}},
-		{"port-0", base(map[string]tftypes.Value{"port": tfNum(0)}), []wantDiag{{attrPath("port"), []string{"port = 0", "between 1 and 65535"}}}},
-		{"port-huge", base(map[string]tftypes.Value{"port": tfNum(1 << 62)}), []wantDiag{{attrPath("port"), []string{"port = 4611686018427387904", "between 1 and 65535"}}}},
+		{"port-70000", base(map[string]tftypes.Value{"port": tfNum(70000)}), []checkDiag{{attrPath("port"), []string{"port = 70000", "between 1 and 65535"}}}},
+		{"port-0", base(map[string]tftypes.Value{"port": tfNum(0)}), []checkDiag{{attrPath("port"), []string{"port = 0", "between 1 and 65535"}}}},
+		{"port-huge", base(map[string]tftypes.Value{"port": tfNum(1 << 62)}), []checkDiag{{attrPath("port"), []string{"port = 4611686018427387904", "between 1 and 65535"}}}},
 		{"timeout-negative", base(map[string]tftypes.Value{"connect_timeout_seconds": tfNum(-1)}),
-			[]wantDiag{{attrPath("connect_timeout_seconds"), []string{"connect_timeout_seconds = -1", "positive and at most 300 seconds"}}}},
+			[]checkDiag{{attrPath("connect_timeout_seconds"), []string{"connect_timeout_seconds = -1", "positive and at most 300 seconds"}}}},
 		{"timeout-zero", base(map[string]tftypes.Value{"connect_timeout_seconds": tfNum(0)}),
-			[]wantDiag{{attrPath("connect_timeout_seconds"), []string{"connect_timeout_seconds = 0", "positive"}}}},
+			[]checkDiag{{attrPath("connect_timeout_seconds"), []string{"connect_timeout_seconds = 0", "positive"}}}},
 		{"timeout-overflow", base(map[string]tftypes.Value{"connect_timeout_seconds": tfNum(1e18)}),
-			[]wantDiag{{attrPath("connect_timeout_seconds"), []string{"connect_timeout_seconds = 1000000000000000000", "at most 300 seconds"}}}},
-		{"sslmodes-duplicate-and-case", base(map[string]tftypes.Value{"sslmodes": tfStrList(tfStr("require"), tfStr("require"), tfStr("REQUIRE"))}), []wantDiag{
+			[]checkDiag{{attrPath("connect_timeout_seconds"), []string{"connect_timeout_seconds = 1000000000000000000", "at most 300 seconds"}}}},
+		{"sslmodes-duplicate-and-case", base(map[string]tftypes.Value{"sslmodes": tfStrList(tfStr("require"), tfStr("require"), tfStr("REQUIRE"))}), []checkDiag{
 			{attrPath("sslmodes", 1), []string{`sslmodes[1] "require"`, "listed more than once (also at index 0)"}},
 			{attrPath("sslmodes", 2), []string{`sslmodes[2] "REQUIRE"`, `use "require"`}},
 		}},
-		{"sslmodes-empty", base(map[string]tftypes.Value{"sslmodes": tfStrList()}), []wantDiag{{attrPath("sslmodes"), []string{"at least 1", "got: 0"}}}},
+		{"sslmodes-empty", base(map[string]tftypes.Value{"sslmodes": tfStrList()}), []checkDiag{{attrPath("sslmodes"), []string{"at least 1", "got: 0"}}}},
 		{"user-too-long", base(map[string]tftypes.Value{"user": tfStr(strings.Repeat("u", 100000))}),
-			[]wantDiag{{attrPath("user"), []string{"100000 bytes", "at most 63 bytes (NAMEDATALEN-1)"}}}},
+			[]checkDiag{{attrPath("user"), []string{"100000 bytes", "at most 63 bytes (NAMEDATALEN-1)"}}}},
 		{"database-64-bytes", base(map[string]tftypes.Value{"database": tfStr(strings.Repeat("d", 64))}),
-			[]wantDiag{{attrPath("database"), []string{"64 bytes", "at most 63 bytes"}}}},
+			[]checkDiag{{attrPath("database"), []string{"64 bytes", "at most 63 bytes"}}}},
 		{"expect-uppercase-mode", base(map[string]tftypes.Value{"expect": tfStrMap(map[string]string{"REQUIRE": "success"})}),
-			[]wantDiag{{attrPath("expect", "REQUIRE"), []string{`expect["REQUIRE"]`, `use "require"`}}}},
+			[]checkDiag{{attrPath("expect", "REQUIRE"), []string{`expect["REQUIRE"]`, `use "require"`}}}},
 		{"expect-bad-word", base(map[string]tftypes.Value{"expect": tfStrMap(map[string]string{"require": "maybe"})}),
-			[]wantDiag{{attrPath("expect", "require"), []string{`"maybe"`, `"success" or "failure"`}}}},
+			[]checkDiag{{attrPath("expect", "require"), []string{`"maybe"`, `"success" or "failure"`}}}},
 		{"expect-unchecked-mode", base(map[string]tftypes.Value{"sslmodes": tfStrList(tfStr("disable")), "expect": tfStrMap(map[string]string{"verify-full": "success"})}),
-			[]wantDiag{{attrPath("expect", "verify-full"), []string{"verify-full is expected but not checked", "sslmodes"}}}},
-		{"password-nul-not-echoed", base(map[string]tftypes.Value{"password": tfStr(secret)}), []wantDiag{{attrPath("password"), []string{"NUL"}}}},
-		{"client-key-without-cert", base(map[string]tftypes.Value{"client_key_pem": tfStr("x")}), []wantDiag{
+			[]checkDiag{{attrPath("expect", "verify-full"), []string{"verify-full is expected but not checked", "sslmodes"}}}},
+		{"password-nul-not-echoed", base(map[string]tftypes.Value{"password": tfStr(secret)}), []checkDiag{{attrPath("password"), []string{"NUL"}}}},
+		{"client-key-without-cert", base(map[string]tftypes.Value{"client_key_pem": tfStr("x")}), []checkDiag{
 			{attrPath("client_cert_pem"), []string{"must be set when client_key_pem is set"}},
 			{attrPath("client_key_pem"), []string{"no PEM block"}},
 		}},
 		// Unknown values (from resources not created yet) hold back only
 		// their own problems: everything known is still checked now.
 		{"unknown-pem-known-port", base(map[string]tftypes.Value{"root_cert_pem": tfUnknownStr(), "client_cert_pem": tfUnknownStr(), "port": tfNum(70000)}),
-			[]wantDiag{{attrPath("port"), []string{"port = 70000"}}}},
+			[]checkDiag{{attrPath("port"), []string{"port = 70000"}}}},
 		{"unknown-host-and-user", map[string]tftypes.Value{"host": tfUnknownStr(), "user": tfUnknownStr()}, nil},
 		{"unknown-key-known-cert", base(map[string]tftypes.Value{"client_cert_pem": tfStr("not a cert"), "client_key_pem": tfUnknownStr()}),
-			[]wantDiag{{attrPath("client_cert_pem"), []string{"client_cert_pem"}}}},
+			[]checkDiag{{attrPath("client_cert_pem"), []string{"client_cert_pem"}}}},
 		{"unknown-sslmode-element", base(map[string]tftypes.Value{"sslmodes": tfStrList(tfStr("disable"), tfUnknownStr()), "expect": tfStrMap(map[string]string{"verify-full": "success"})}), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
