@@ -269,8 +269,8 @@ func (m *connectionCheckModel) input() checkInput {
 	case m.ConnectTimeoutSeconds.IsUnknown():
 		in.unknown["connect_timeout_seconds"] = true
 	case !m.ConnectTimeoutSeconds.IsNull():
-		max := int64(check.MaxConnectTimeout / time.Second)
-		in.req.ConnectTimeout = time.Duration(clamp(m.ConnectTimeoutSeconds.ValueInt64(), -1, max+1)) * time.Second
+		maxSec := int64(check.MaxConnectTimeout / time.Second)
+		in.req.ConnectTimeout = time.Duration(clamp(m.ConnectTimeoutSeconds.ValueInt64(), -1, maxSec+1)) * time.Second
 	}
 	if m.SSLModes.IsUnknown() {
 		in.unknown["sslmodes"] = true
