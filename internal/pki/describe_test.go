@@ -69,15 +69,6 @@ func FuzzParsePrivateKeyPEM(f *testing.F) {
 	})
 }
 
-func FuzzFormatDN(f *testing.F) {
-	der, _ := Subject{CommonName: "a,b", EmailAddress: "x@y.z", Country: "DE"}.marshal()
-	f.Add(der)
-	f.Add([]byte{0x30, 0x00})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_ = formatDN(b)
-	})
-}
-
 func FuzzValidators(f *testing.F) {
 	for _, s := range []string{"*.example.com", "a.*.b", "pg_x", "public", "\xff"} {
 		f.Add(s)

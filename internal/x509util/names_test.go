@@ -55,6 +55,9 @@ func TestMatchDNSConstraint(t *testing.T) {
 		{"example.com", ".example.com", false},
 		{"db.example.com", ".example.com", true},
 		{"com", "example.com", false},
+		{"*.example.com", "example.com", true},
+		{"a.b.example.com", ".example.com", true},
+		{"example.org", "example.com", false},
 		{"anything", "", true},
 		{"k.example.com", "\u212a.example.com", false}, // Kelvin sign: ASCII folding only
 	} {
