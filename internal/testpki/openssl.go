@@ -3,7 +3,9 @@ package testpki
 import (
 	"encoding/asn1"
 	"encoding/pem"
+	"fmt"
 	"math/big"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,7 +151,7 @@ type Facts struct {
 	NISTCurve          string // "NIST CURVE: P-256"
 	ExplicitCurve      bool   // "Field Type:" present
 	IsCA               bool
-	DNSNames, IPs      []string
+	DNSNames, IPs      []string // IPs in Go's canonical form
 	Emails             []string
 	SKI, AKI           string // lowercase hex without colons
 	// SelfSignatureVerifies: `openssl pkeyutl -verify` accepts the
@@ -171,7 +173,7 @@ var (
 	reKeyBits  = regexp.MustCompile(`(?m)^\s+(?:\S+ )?Public-Key: \((\d+) bit\)`)
 	reCurve    = regexp.MustCompile(`(?m)^\s+ASN1 OID: (\S+)`)
 	reNIST     = regexp.MustCompile(`(?m)^\s+NIST CURVE: (\S+)`)
-	reKV       = regexp.MustCompile(`(?m)^(serial|subject|issuer|notBefore|notAfter|sha256 Fingerprint|SHA1 Fingerprint)=(.*)$`)
+	reKV       = regexp.MustCompile(`(?m)^(serial|subject|issuer|notBefore|notAfter|sha256 Fingerprint|(?i:sha1) Fingerprint)=(.*)$`)
 	reExtValue = regexp.MustCompile(`(?m)^X509v3 ([A-Za-z ]+):(?: critical)?\s*\n\s+(.*)$`)
 )
 
@@ -206,6 +208,7 @@ func (o OpenSSL) ReadFacts(t testing.TB, certPEM string) Facts {
 			if err != nil {
 				t.Fatalf("openssl date %q: %v", v, err)
 			}
+			tm = tm.UTC()
 			if m[1] == "notBefore" {
 				f.NotBefore = tm
 			} else {
@@ -213,7 +216,7 @@ func (o OpenSSL) ReadFacts(t testing.TB, certPEM string) Facts {
 			}
 		case "sha256 Fingerprint":
 			f.SHA256 = unhex(v)
-		case "SHA1 Fingerprint":
+		case "SHA1 Fingerprint", "sha1 Fingerprint":
 			f.SHA1 = unhex(v)
 		}
 	}
@@ -258,6 +261,10 @@ func (o OpenSSL) ReadFacts(t testing.TB, certPEM string) Facts {
 				case "DNS":
 					f.DNSNames = append(f.DNSNames, v)
 				case "IP Address":
+					// openssl writes IPv6 uncompressed (0:0:0:0:0:0:0:1).
+					if a, err := netip.ParseAddr(v); err == nil {
+						v = a.String()
+					}
 					f.IPs = append(f.IPs, v)
 				case "email":
 					f.Emails = append(f.Emails, v)
@@ -313,4 +320,77 @@ func (o OpenSSL) verifyOwnSignature(t testing.TB, certPEM string, f Facts) (bool
 	}
 	out, err := o.Run(t, "", args...)
 	return err == nil, out
+}
+
+var (
+	reSigRSA   = regexp.MustCompile(`^(md5|sha\d+|sha512-\d+)WithRSAEncryption$`)
+	reSigRSA3  = regexp.MustCompile(`^RSA-(SHA3-\d+)$`)
+	reSigECDSA = regexp.MustCompile(`^ecdsa[-_]with[-_](SHA[\d-]+)$`)
+	reSigDSA   = regexp.MustCompile(`^dsa_?[wW]ith_?(SHA[\d-]+)$`)
+)
+
+// ExpectedSignatureName translates the signature algorithm openssl printed
+// into pgtls's vocabulary (Go's x509.SignatureAlgorithm names, extended in
+// Go's style: "SHA256-RSA", "ECDSA-SHA3-256", "Ed448", and for RSASSA-PSS
+// with parameters Go does not accept "SHA256-RSAPSS (MGF1-SHA256, salt
+// 222)"). It fails the test for a name it has no translation for.
+func (f Facts) ExpectedSignatureName(t testing.TB) string {
+	t.Helper()
+	n := f.SignatureAlgorithm
+	if m := reSigRSA.FindStringSubmatch(n); m != nil {
+		return strings.ToUpper(m[1]) + "-RSA"
+	}
+	if m := reSigRSA3.FindStringSubmatch(n); m != nil {
+		return m[1] + "-RSA"
+	}
+	if m := reSigECDSA.FindStringSubmatch(n); m != nil {
+		return "ECDSA-" + m[1]
+	}
+	if m := reSigDSA.FindStringSubmatch(n); m != nil {
+		return "DSA-" + strings.ToUpper(m[1])
+	}
+	switch n {
+	case "ED25519":
+		return "Ed25519"
+	case "ED448":
+		return "Ed448"
+	case "rsassaPss":
+		h := strings.ToUpper(f.PSSHash)
+		mgf := strings.ToUpper(strings.TrimPrefix(f.PSSMGF, "mgf1 with "))
+		size := map[string]int{"SHA1": 20, "SHA224": 28, "SHA256": 32, "SHA384": 48, "SHA512": 64}[h]
+		name := h + "-RSAPSS"
+		if mgf != h || f.PSSSalt != size {
+			name += fmt.Sprintf(" (MGF1-%s, salt %d)", mgf, f.PSSSalt)
+		}
+		return name
+	}
+	t.Fatalf("no expectation for openssl's signature algorithm %q", n)
+	return ""
+}
+
+// ExpectedKeyType translates the public key openssl printed into pgtls's
+// key_type vocabulary ("rsa-2048", "rsa-pss-2048", "ecdsa-p256",
+// "ecdsa-brainpoolp256r1", "ecdsa-explicit", "ed448", "dsa-2048", ...).
+func (f Facts) ExpectedKeyType(t testing.TB) string {
+	t.Helper()
+	switch f.KeyAlgorithm {
+	case "rsaEncryption":
+		return fmt.Sprintf("rsa-%d", f.KeyBits)
+	case "rsassaPss":
+		return fmt.Sprintf("rsa-pss-%d", f.KeyBits)
+	case "dsaEncryption":
+		return fmt.Sprintf("dsa-%d", f.KeyBits)
+	case "id-ecPublicKey":
+		switch {
+		case f.ExplicitCurve:
+			return "ecdsa-explicit"
+		case f.NISTCurve != "":
+			return "ecdsa-" + strings.ToLower(strings.ReplaceAll(f.NISTCurve, "-", ""))
+		}
+		return "ecdsa-" + strings.ToLower(f.Curve)
+	case "ED25519", "ED448", "X25519", "X448":
+		return strings.ToLower(f.KeyAlgorithm)
+	}
+	t.Fatalf("no expectation for openssl's public key algorithm %q", f.KeyAlgorithm)
+	return ""
 }
