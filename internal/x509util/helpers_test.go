@@ -49,3 +49,12 @@ func readFile(t testing.TB, path string) string {
 	}
 	return string(b)
 }
+
+func writeAll(dir string, files map[string]string) error {
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
