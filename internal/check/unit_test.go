@@ -331,23 +331,3 @@ func TestMalformedInputsDoNotPanic(t *testing.T) {
 		t.Fatalf("Run(nil, invalid) = %+v", res)
 	}
 }
-
-func TestOpenSSLNameConstraintHelpers(t *testing.T) {
-	for _, c := range []struct {
-		s    string
-		want bool
-	}{{"127.0.0.1", true}, {"db.example.test", true}, {"localhost", false}, {"a..b", false}, {".a.b", false}, {"a.-b", false}, {"a_b.c", true}, {"a b.c", false}, {"", false}} {
-		if got := cnIsDNSName(c.s); got != c.want {
-			t.Errorf("cnIsDNSName(%q) = %v", c.s, got)
-		}
-	}
-	for _, c := range []struct {
-		name, base string
-		want       bool
-	}{{"db.example.test", "example.test", true}, {"example.test", "example.test", true}, {"badexample.test", "example.test", false},
-		{"example.test", ".example.test", false}, {"db.example.test", ".example.test", true}, {"DB.Example.Test", "example.test", true}, {"x", "", true}} {
-		if got := ncDNSMatch(c.name, c.base); got != c.want {
-			t.Errorf("ncDNSMatch(%q, %q) = %v", c.name, c.base, got)
-		}
-	}
-}
