@@ -2,7 +2,6 @@ package check
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/binary"
@@ -74,15 +73,9 @@ func TestMatchHostNameLibpqRules(t *testing.T) {
 
 func TestFirstCommonNameIsOpenSSLs(t *testing.T) {
 	ca := newCA(t, "Unit Root")
-	k := newKey(t)
-	tmpl := &x509.Certificate{SerialNumber: nextSerial(), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	c := ca.tp.Issue(t, &x509.Certificate{
 		Subject:     pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCommonName, Value: "first.example"}, {Type: oidCommonName, Value: "second.example"}}},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &k.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}).Cert
 	if cn, ok := firstCommonName(c); !ok || cn != "first.example" {
 		t.Fatalf("firstCommonName = %q, %v (Go's CommonName is %q)", cn, ok, c.Subject.CommonName)
 	}

@@ -2,11 +2,14 @@ package pki
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 )
 
 func TestParseCertificatesPEMStrict(t *testing.T) {
@@ -73,14 +76,8 @@ func TestParseIssuerErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A CA certificate whose keyUsage lacks keyCertSign.
-	noSignKey, _ := GenerateKey(KeyECDSAP256, testRand(1))
-	tmpl := &x509.Certificate{SerialNumber: bigOne(), RawSubject: mustMarshal(t, Subject{CommonName: "nosign"}), NotBefore: t0, NotAfter: t0.Add(time.Hour),
-		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(testRand(1), tmpl, tmpl, noSignKey.Public(), noSignKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noSign := EncodeCertificatesPEM(mustParse(t, der))
+	noSign := testpki.NewCAFrom(t, &x509.Certificate{Subject: pkix.Name{CommonName: "nosign"}, NotBefore: t0, NotAfter: t0.Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature}, nil).PEM
 
 	cases := []struct {
 		name                   string
@@ -139,21 +136,3 @@ func TestParseIssuerErrors(t *testing.T) {
 }
 
 func bigOne() *big.Int { return big.NewInt(1) }
-
-func mustMarshal(t *testing.T, s Subject) []byte {
-	t.Helper()
-	der, err := s.marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}
-
-func mustParse(t *testing.T, der []byte) *x509.Certificate {
-	t.Helper()
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}

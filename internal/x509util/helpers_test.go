@@ -2,11 +2,11 @@ package x509util
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
@@ -14,12 +14,7 @@ import (
 // returns its combined output and error.
 func openssl(t testing.TB, dir, stdin string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(testserver.RequireOpenSSL(t), args...)
-	cmd.Dir = dir
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=C"}
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return testpki.OpenSSL{Bin: testserver.RequireOpenSSL(t), Dir: dir}.Run(t, stdin, args...)
 }
 
 // mustOpenSSL is openssl that fails the test on error.
