@@ -67,7 +67,7 @@ func checkCNConstraints(chain []*x509.Certificate) error {
 	leaf := chain[0]
 	cns, err := x509util.HostLikeCommonNames(leaf)
 	if err != nil {
-		return fmt.Errorf("certificate verify failed: unsupported or invalid name syntax (subject of %s: %v)", dn(leaf), err)
+		return fmt.Errorf("certificate verify failed: unsupported or invalid name syntax (subject of %s: %w)", dn(leaf), err)
 	}
 	for _, cn := range cns {
 		for _, ca := range chain[1:] {

@@ -163,7 +163,7 @@ func parseCerts(s string, parse func([]byte) (*x509.Certificate, error)) ([]*x50
 		}
 		c, err := parse(b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%s is not a valid X.509 certificate: %v", b.where(), err)
+			return nil, fmt.Errorf("%s is not a valid X.509 certificate: %w", b.where(), err)
 		}
 		out = append(out, c)
 	}
@@ -201,7 +201,7 @@ func ParseCRLsPEM(s string) ([]*x509.RevocationList, error) {
 		}
 		l, err := x509.ParseRevocationList(b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%s is not a valid CRL: %v", b.where(), err)
+			return nil, fmt.Errorf("%s is not a valid CRL: %w", b.where(), err)
 		}
 		out = append(out, l)
 	}
@@ -258,7 +258,7 @@ func ParsePrivateKeyPEM(s string) (crypto.Signer, error) {
 	}
 	if err != nil {
 		// crypto/x509 errors describe the structure, never key bytes.
-		return nil, fmt.Errorf("cannot parse the %s block (%s): %v", typeName(key.Type), key.where(), err)
+		return nil, fmt.Errorf("cannot parse the %s block (%s): %w", typeName(key.Type), key.where(), err)
 	}
 	signer, ok := k.(crypto.Signer)
 	if !ok {

@@ -54,7 +54,7 @@ func CheckSignatureFrom(c, parent *x509.Certificate) error {
 	if alg.kind == sigRSAPSS {
 		p, err := parsePSSParams(ai.Parameters)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrUnsupportedSignature, err)
+			return fmt.Errorf("%w: %w", ErrUnsupportedSignature, err)
 		}
 		if p.mgfHash != p.hash || p.trailer != 1 {
 			return fmt.Errorf("%w: RSASSA-PSS with an MGF1 hash other than the message hash", ErrUnsupportedSignature)
@@ -156,7 +156,7 @@ func publicKeyOf(c *x509.Certificate) (crypto.PublicKey, error) {
 	case "rsa-pss":
 		k, err := x509.ParsePKCS1PublicKey(info.Key)
 		if err != nil {
-			return nil, fmt.Errorf("malformed RSA-PSS public key: %v", err)
+			return nil, fmt.Errorf("malformed RSA-PSS public key: %w", err)
 		}
 		return k, nil
 	}
