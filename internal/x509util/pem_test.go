@@ -249,3 +249,23 @@ func TestCRLPEMFromOpenSSL(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParsePEM(f *testing.F) {
+	ca := testpki.NewCA(f, "fuzz")
+	for _, s := range []string{ca.PEM, ca.KeyPEM, "x\n" + ca.PEM + "y\n", ca.PEM[:40], "-----BEGIN X-----\n-----END X-----\n", string(ca.Cert.Raw)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if certs, err := ParseCertificatesPEMLax(s); err == nil {
+			for _, c := range certs {
+				_ = SignatureAlgorithmName(c)
+				_, _ = SelfSigned(c)
+				_, _ = ParsePublicKeyInfo(c.RawSubjectPublicKeyInfo)
+				_ = UnhandledCriticalExtensions(c)
+			}
+		}
+		_, _ = ParsePrivateKeyPEM(s)
+		_, _ = ParseCRLsPEM(s)
+		_, _ = ParseCertificateLax([]byte(s))
+	})
+}
