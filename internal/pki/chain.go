@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
@@ -99,17 +98,12 @@ func checkIsCA(c *x509.Certificate) error {
 	return nil
 }
 
-// checkVerifiable refuses a CA certificate every verifier would reject
-// whatever it signs: one not valid yet at now (OpenSSL: "certificate is not
-// yet valid") or with a critical extension OpenSSL or Go does not process
-// ("unhandled critical extension"). Expiry is CheckNotOutliving's job,
-// which names the validity to shorten.
-func checkVerifiable(c *x509.Certificate, now time.Time) error {
-	if now.Before(c.NotBefore) {
-		return fmt.Errorf("certificate %s is not valid before %s (now is %s): verifiers reject it and everything it signs "+
-			"until then (openssl verify: \"certificate is not yet valid\"); use it once it is valid, or fix the clock of the machine that made it",
-			describeCert(c), c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	}
+// checkVerifiable refuses a CA certificate with a critical extension
+// OpenSSL or Go does not process: verifiers reject it and everything it
+// signs ("unhandled critical extension"). (A CA not valid yet is refused by
+// ValidityWindow, an expired one by the outliving checks, both of which
+// know the validity.)
+func checkVerifiable(c *x509.Certificate) error {
 	if exts := x509util.UnhandledCriticalExtensions(c); len(exts) > 0 {
 		ids := make([]string, len(exts))
 		for i, e := range exts {
@@ -122,22 +116,15 @@ func checkVerifiable(c *x509.Certificate, now time.Time) error {
 	return nil
 }
 
-// ParseIssuerCert parses and checks a signing CA certificate and its chain
-// at the current time (ParseIssuerCertAt with time.Now()).
+// ParseIssuerCert parses and checks a signing CA certificate and its chain:
+// certPEM must hold exactly one CA certificate (basicConstraints CA:TRUE,
+// keyCertSign when keyUsage is present); chainPEM (optional, any order,
+// copies of the issuer itself are ignored) holds the CA certificates above
+// it, optionally including the self-signed root. Every chain certificate
+// must link into the path from the issuer upward. The issuer and every
+// chain certificate must carry no critical extension a verifier does not
+// process (checkVerifiable). Errors about chainPEM are *ChainError.
 func ParseIssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
-	return ParseIssuerCertAt(certPEM, chainPEM, time.Now())
-}
-
-// ParseIssuerCertAt parses and checks a signing CA certificate and its
-// chain: certPEM must hold exactly one CA certificate (basicConstraints
-// CA:TRUE, keyCertSign when keyUsage is present); chainPEM (optional, any
-// order, copies of the issuer itself are ignored) holds the CA certificates
-// above it, optionally including the self-signed root. Every chain
-// certificate must link into the path from the issuer upward. The issuer
-// and every chain certificate must be valid at now already and carry no
-// critical extension a verifier does not process (checkVerifiable). Errors
-// about chainPEM are *ChainError.
-func ParseIssuerCertAt(certPEM, chainPEM string, now time.Time) (*IssuerCert, error) {
 	certs, err := ParseCertificatesPEM(certPEM)
 	if err != nil {
 		return nil, fmt.Errorf("issuer certificate: %w", err)
@@ -149,7 +136,7 @@ func ParseIssuerCertAt(certPEM, chainPEM string, now time.Time) (*IssuerCert, er
 	if err := checkIsCA(ic.Cert); err != nil {
 		return nil, fmt.Errorf("issuer: %w", err)
 	}
-	if err := checkVerifiable(ic.Cert, now); err != nil {
+	if err := checkVerifiable(ic.Cert); err != nil {
 		return nil, fmt.Errorf("issuer: %w", err)
 	}
 	var pool []*x509.Certificate
@@ -172,7 +159,7 @@ func ParseIssuerCertAt(certPEM, chainPEM string, now time.Time) (*IssuerCert, er
 			if err := checkIsCA(c); err != nil {
 				return nil, &ChainError{fmt.Errorf("certificate %d: %w", i+1, err)}
 			}
-			if err := checkVerifiable(c, now); err != nil {
+			if err := checkVerifiable(c); err != nil {
 				return nil, &ChainError{fmt.Errorf("certificate %d: %w", i+1, err)}
 			}
 			pool = append(pool, c)
@@ -237,12 +224,7 @@ func ParseIssuerCertAt(certPEM, chainPEM string, now time.Time) (*IssuerCert, er
 // ParseIssuer is ParseIssuerCert plus the issuer's private key (PKCS#8,
 // PKCS#1 or SEC1 PEM), which must match the certificate's public key.
 func ParseIssuer(certPEM, keyPEM, chainPEM string) (*Issuer, error) {
-	return ParseIssuerAt(certPEM, keyPEM, chainPEM, time.Now())
-}
-
-// ParseIssuerAt is ParseIssuerCertAt plus the issuer's private key.
-func ParseIssuerAt(certPEM, keyPEM, chainPEM string, now time.Time) (*Issuer, error) {
-	ic, err := ParseIssuerCertAt(certPEM, chainPEM, now)
+	ic, err := ParseIssuerCert(certPEM, chainPEM)
 	if err != nil {
 		return nil, err
 	}
