@@ -168,7 +168,7 @@ func parseCerts(s string, parse func([]byte) (*x509.Certificate, error)) ([]*x50
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("no certificate found: the text holds no \"-----BEGIN CERTIFICATE-----\" block")
+		return nil, errors.New("no certificate found: the text is not PEM (it holds no \"-----BEGIN CERTIFICATE-----\" block)")
 	}
 	return out, nil
 }
@@ -206,7 +206,7 @@ func ParseCRLsPEM(s string) ([]*x509.RevocationList, error) {
 		out = append(out, l)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("no CRL found: the text holds no \"-----BEGIN X509 CRL-----\" block")
+		return nil, errors.New("no CRL found: the text is not PEM (it holds no \"-----BEGIN X509 CRL-----\" block)")
 	}
 	return out, nil
 }
@@ -239,7 +239,7 @@ func ParsePrivateKeyPEM(s string) (crypto.Signer, error) {
 		key = b
 	}
 	if key == nil {
-		return nil, errors.New("no private key found: the text holds no \"-----BEGIN PRIVATE KEY-----\" (or RSA / EC PRIVATE KEY) block")
+		return nil, errors.New("no private key found: the text is not PEM (it holds no \"-----BEGIN PRIVATE KEY-----\", RSA or EC PRIVATE KEY block)")
 	}
 	if _, ok := key.Headers["DEK-Info"]; ok {
 		return nil, fmt.Errorf("%s (%s) is encrypted (DEK-Info header): give the key unencrypted", key.where(), typeName(key.Type))
