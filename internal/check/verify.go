@@ -114,7 +114,7 @@ func describeVerifyError(err error) error {
 			return fmt.Errorf("certificate verify failed: unsupported certificate purpose (%s lacks the serverAuth extended key usage)", dn(inv.Cert))
 		}
 	}
-	return fmt.Errorf("certificate verify failed: %v", err)
+	return fmt.Errorf("certificate verify failed: %w", err)
 }
 
 // checkCRL mirrors X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL, which

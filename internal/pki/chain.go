@@ -180,7 +180,7 @@ func ParseIssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
 			}
 			if err := cur.CheckSignatureFrom(c); err != nil {
 				if nameOnly == nil {
-					nameOnly = &ChainError{fmt.Errorf("certificate %d %s has the name of the issuer of %s but did not sign it: %v",
+					nameOnly = &ChainError{fmt.Errorf("certificate %d %s has the name of the issuer of %s but did not sign it: %w",
 						poolIdx[i], describeCert(c), describeCert(cur), err)}
 				}
 				continue

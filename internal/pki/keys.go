@@ -161,7 +161,7 @@ func ParsePrivateKeyPEM(s string) (crypto.Signer, error) {
 func MarshalPrivateKeyPEM(key crypto.Signer) (string, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return "", fmt.Errorf("cannot encode private key as PKCS#8: %v", err)
+		return "", fmt.Errorf("cannot encode private key as PKCS#8: %w", err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
 }
@@ -170,7 +170,7 @@ func MarshalPrivateKeyPEM(key crypto.Signer) (string, error) {
 func MarshalPublicKeyPEM(pub crypto.PublicKey) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return "", fmt.Errorf("cannot encode public key: %v", err)
+		return "", fmt.Errorf("cannot encode public key: %w", err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
 }
@@ -184,7 +184,7 @@ func PKCS8DERBase64(key crypto.Signer) (string, error) {
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return "", fmt.Errorf("cannot encode private key as PKCS#8: %v", err)
+		return "", fmt.Errorf("cannot encode private key as PKCS#8: %w", err)
 	}
 	return base64.StdEncoding.EncodeToString(der), nil
 }
