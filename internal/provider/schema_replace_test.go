@@ -36,7 +36,6 @@ var inPlace = map[string]map[string]string{
 	// The verifier is recomputed in place (with a fresh random salt when the
 	// password or iterations change, ModifyPlan decides): nothing else holds it.
 	"pgtls_scram_verifier": {"password": "recomputed", "iterations": "recomputed", "salt": "recomputed"},
-
 }
 
 // TestSchemaReplacement walks the schema of every resource the provider
