@@ -115,8 +115,8 @@ func (p Problem) String() string {
 
 // ServerCert summarises the leaf certificate the server presented.
 type ServerCert struct {
-	Subject           string
-	Issuer            string
+	Subject           string // RFC 2253 as `openssl x509 -nameopt RFC2253` prints it (x509util.RFC2253): the form clientname=DN compares
+	Issuer            string // RFC 2253, same form
 	DNSNames          []string
 	IPAddresses       []string
 	NotAfter          time.Time

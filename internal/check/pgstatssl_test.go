@@ -1,13 +1,11 @@
 package check
 
 import (
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
@@ -21,16 +19,9 @@ func TestPgStatSSLDNIsOneLineForm(t *testing.T) {
 	ca := newCA(t, "oneline root")
 	srvLeaf := ca.server(t, "localhost", []string{"localhost"}, "127.0.0.1")
 	client := func(org string) *leaf {
-		k := newKey(t)
-		tmpl := &x509.Certificate{SerialNumber: nextSerial(), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		return leafOf(ca.tp.Issue(t, &x509.Certificate{
 			Subject:  pkix.Name{Country: []string{"DE"}, Organization: []string{org}, CommonName: "alice"},
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &k.PublicKey, ca.key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _ := x509.ParseCertificate(der)
-		return &leaf{cert: c, certPEM: certPEM(der), keyPEM: keyPEM(t, k)}
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}))
 	}
 	short := client("Ex, Inc")
 	long := client("Example Organisation With A Name Long Enough To Be Cut, Inc")

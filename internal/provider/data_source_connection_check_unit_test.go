@@ -153,7 +153,7 @@ func TestConnectionCheckOneDiagnosticPerProblem(t *testing.T) {
 		{"password-nul-not-echoed", base(map[string]tftypes.Value{"password": tfStr(secret)}), []checkDiag{{attrPath("password"), []string{"NUL"}}}},
 		{"client-key-without-cert", base(map[string]tftypes.Value{"client_key_pem": tfStr("x")}), []checkDiag{
 			{attrPath("client_cert_pem"), []string{"must be set when client_key_pem is set"}},
-			{attrPath("client_key_pem"), []string{"no PEM block"}},
+			{attrPath("client_key_pem"), []string{"not PEM"}},
 		}},
 		// Unknown values (from resources not created yet) hold back only
 		// their own problems: everything known is still checked now.
