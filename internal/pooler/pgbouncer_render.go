@@ -20,6 +20,12 @@ func (c *PgBouncerINI) render(mask bool) (string, error) {
 	if err := c.Validate().Err(); err != nil {
 		return "", err
 	}
+	return c.renderUnchecked(mask), nil
+}
+
+// renderUnchecked renders without validating (tests use it to show what the
+// real program does with refused configurations).
+func (c *PgBouncerINI) renderUnchecked(mask bool) string {
 	v := c.Version
 	if v.Major == 0 {
 		v = PgBouncer118
@@ -51,7 +57,7 @@ func (c *PgBouncerINI) render(mask bool) (string, error) {
 			b.WriteString(" = " + kv[1] + "\n")
 		}
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 // settingLines lists the [pgbouncer] lines in a stable order: listening,

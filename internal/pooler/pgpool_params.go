@@ -39,6 +39,7 @@ var pgpool43Params = map[string]pgpoolParam{
 	"connection_life_time":                       {kind: pgpoolInt, min: 0, max: 1<<31 - 1, restart: true, unit: "s"},
 	"database_redirect_preference_list":          {kind: pgpoolString},
 	"delay_threshold":                            {kind: pgpoolInt, min: 0, max: 1<<63 - 1, unit: "B"},
+	"delegate_IP":                                {kind: pgpoolString, restart: true},
 	"detach_false_primary":                       {kind: pgpoolBool},
 	"disable_load_balance_on_write":              {kind: pgpoolEnum, options: []string{"off", "transaction", "trans_transaction", "always", "dml_adaptive"}},
 	"dml_adaptive_object_relationship_list":      {kind: pgpoolString},

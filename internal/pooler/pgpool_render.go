@@ -26,6 +26,12 @@ func (c *PgpoolConf) render(mask bool) (string, error) {
 	if err := c.Validate().Err(); err != nil {
 		return "", err
 	}
+	return c.renderUnchecked(mask), nil
+}
+
+// renderUnchecked renders without validating (tests use it to show what the
+// real program does with refused configurations).
+func (c *PgpoolConf) renderUnchecked(mask bool) string {
 	var b strings.Builder
 	writeComment(&b, "# ", c.Header)
 	b.WriteString("# Rendered by pgtls for Pgpool-II 4.3.\n")
@@ -99,5 +105,5 @@ func (c *PgpoolConf) render(mask bool) (string, error) {
 			line(k, pgpoolQuote(all[k]))
 		}
 	}
-	return b.String(), nil
+	return b.String()
 }

@@ -183,3 +183,20 @@ func launchRendered(t testing.TB, name, dir string, port int, stopSig syscall.Si
 	_ = proc.stop()
 	return nil, fmt.Errorf("%s did not become ready (%s)\n%s", name, state, p.logTail())
 }
+
+// Stop stops PgBouncer now (cleanup would do it at the end of the test),
+// e.g. to start another configuration on the same port and directory.
+func (b *PgBouncer) Stop(t testing.TB) {
+	t.Helper()
+	if err := b.p.proc.stop(); err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+}
+
+// Stop stops Pgpool-II now.
+func (g *Pgpool) Stop(t testing.TB) {
+	t.Helper()
+	if err := g.p.proc.stop(); err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+}

@@ -20,7 +20,7 @@ for m in re.finditer(r'static const struct config_enum_entry (\w+)\[\] =\s*\{(.*
     enums[m.group(1)] = [o for o, _ in re.findall(r'\{"([^"]+)",\s*[^,]+,\s*(true|false)\}', m.group(2))]
 
 entry = re.compile(
-    r'\{\s*\{"([a-z_0-9]+)",\s*(\w+),\s*\w+,\s*"(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*,'
+    r'\{\s*\{"([A-Za-z_0-9]+)",\s*(\w+),\s*\w+,\s*"(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*,'
     r'\s*(\w+),\s*(true|false),\s*([^,}\n]+?)(?:,\s*(\w+))?\s*\},(.*?)\n\t\},?', re.S)
 
 params = {}

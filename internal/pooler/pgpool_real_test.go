@@ -1,0 +1,182 @@
+package pooler
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
+)
+
+// pgpoolBase renders the operational part every test Pgpool-II needs
+// (sockets, pid file and status file in its own directory, small pool) in
+// front of one backend, with TLS towards clients.
+func pgpoolBase(dir string, port int, backendPort int) *PgpoolConf {
+	pcp := strconv.Itoa(port + 1)
+	if port >= 65535 {
+		pcp = strconv.Itoa(port - 1)
+	}
+	return &PgpoolConf{
+		Header:                "pgtls pooler test",
+		ListenAddresses:       strp("127.0.0.1"),
+		Port:                  i64(port),
+		SSL:                   true,
+		SSLCert:               join(dir, "server.crt"),
+		SSLKey:                join(dir, "server.key"),
+		SSLCACert:             join(dir, "root.crt"),
+		SSLCiphers:            "HIGH:!aNULL",
+		SSLECDHCurve:          "prime256v1",
+		EnablePoolHBA:         true,
+		PoolPasswd:            strp(join(dir, "pool_passwd")),
+		BackendClusteringMode: "raw",
+		Backends:              []PgpoolBackend{{Host: "127.0.0.1", Port: int64(backendPort), Flag: "DISALLOW_TO_FAILOVER"}},
+		Settings: map[string]string{
+			"socket_dir": dir, "pcp_socket_dir": dir, "wd_ipc_socket_dir": dir, "logdir": dir,
+			"pid_file_name": join(dir, "pgpool.pid"), "pcp_listen_addresses": "", "pcp_port": pcp,
+			"num_init_children": "4", "max_pool": "1", "health_check_period": "0", "sr_check_period": "0",
+			"load_balance_mode": "off", "failover_on_backend_error": "off", "log_destination": "stderr",
+		},
+	}
+}
+
+type pgpoolSetup struct {
+	pki *testPKI
+	pg  *testserver.Postgres
+	g   *testserver.Pgpool
+	dir string
+}
+
+// startPgpool renders pgpool.conf (after mutate), pool_hba.conf and
+// pool_passwd, writes the key file and starts a real Pgpool-II 4.3.5 in
+// front of pg.
+func startPgpool(t *testing.T, p *testPKI, pg *testserver.Postgres, hba, poolPasswd, key string, mutate func(c *PgpoolConf)) (*pgpoolSetup, string, error) {
+	t.Helper()
+	dir := testserver.NewPoolerDir(t, "pgtls-rp-")
+	port := testserver.FreePort(t)
+	c := pgpoolBase(dir, port, pg.Port)
+	if mutate != nil {
+		mutate(c)
+	}
+	conf, err := c.Render()
+	if err != nil {
+		t.Fatalf("render pgpool.conf: %v", err)
+	}
+	srv := p.server()
+	files := testserver.RenderedFiles{
+		"pgpool.conf": conf, "pool_hba.conf": hba, "pool_passwd": poolPasswd,
+		"server.crt": srv.CertPEM, "server.key": srv.PrivateKeyPEM, "root.crt": p.rootPEM(),
+	}
+	cfg := testserver.RenderedPgpool{Dir: dir, Port: port, Files: files, Config: "pgpool.conf", HBA: "pool_hba.conf"}
+	if key != "" {
+		files[".pgpoolkey"] = key + "\n"
+		cfg.Key = ".pgpoolkey"
+	}
+	g, err := testserver.TryStartPgpoolRendered(t, cfg)
+	return &pgpoolSetup{pki: p, pg: pg, g: g, dir: dir}, conf, err
+}
+
+// TestPgpoolRenderedCertAuth is seed 000 rendered by this package: a real
+// Pgpool-II 4.3.5 with ssl on, enable_pool_hba and "hostssl all all
+// 0.0.0.0/0 cert": the CN's role logs in (PostgreSQL reached over TLS), the
+// same certificate for another role and a client without a certificate are
+// refused.
+func TestPgpoolRenderedCertAuth(t *testing.T) {
+	p := newTestPKI(t)
+	pgCert := p.server()
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{
+		SSL: true, CertPEM: pgCert.CertPEM, KeyPEM: pgCert.PrivateKeyPEM, CAPEM: p.rootPEM(),
+		HBA:   "hostssl all all 127.0.0.1/32 trust\n",
+		Roles: []string{"alice", "bob"},
+	})
+	s, conf, err := startPgpool(t, p, pg, "hostssl all all 0.0.0.0/0 cert\n", "", "", nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, conf)
+	}
+	alice := p.client("alice")
+	tls := testserver.ClientTLS{RootCertPEM: p.rootPEM(), CertPEM: alice.CertPEM, KeyPEM: alice.PrivateKeyPEM}
+	r := psqlAs(t, s.g.Port, "alice", "verify-full", tls, "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+	if r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != "alice|t" {
+		t.Fatalf("alice with her certificate: exit %d %q %s\n%s\n%s", r.ExitCode, r.Stdout, r.Stderr, conf, s.g.Log())
+	}
+	r = psqlAs(t, s.g.Port, "bob", "verify-full", tls, "SELECT 1")
+	if r.ExitCode == 0 {
+		t.Errorf("bob got in with alice's certificate")
+	}
+	mustContain(t, "bob's refusal", r.Stderr, "CERT authentication failed")
+	r = psqlAs(t, s.g.Port, "alice", "verify-full", testserver.ClientTLS{RootCertPEM: p.rootPEM()}, "SELECT 1")
+	if r.ExitCode == 0 {
+		t.Errorf("alice got in without a certificate")
+	}
+	r = psqlAs(t, s.g.Port, "alice", "disable", testserver.ClientTLS{}, "SELECT 1")
+	if r.ExitCode == 0 {
+		t.Errorf("alice got in without TLS")
+	}
+}
+
+// TestPgpoolRenderedSCRAMWithAESPoolPasswd is seed 003 done right: pool_hba
+// and pg_hba both hostssl scram-sha-256, pool_passwd holds AES entries this
+// package encrypted (the key in Pgpool-II's key file). Pgpool-II decrypts
+// them to authenticate the client and to log in to PostgreSQL: the right
+// password gets in, a wrong one does not. Users and passwords carry the
+// characters the file escapes.
+func TestPgpoolRenderedSCRAMWithAESPoolPasswd(t *testing.T) {
+	p := newTestPKI(t)
+	pgCert := p.server()
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{
+		SSL: true, CertPEM: pgCert.CertPEM, KeyPEM: pgCert.PrivateKeyPEM, CAPEM: p.rootPEM(),
+		HBA: "hostssl all all 127.0.0.1/32 scram-sha-256\n",
+	})
+	users := []struct {
+		name, pw string
+		format   PoolPasswdFormat
+	}{
+		{"alice", "correct horse", PoolPasswdAES},
+		{`we:ird\us"er`, `p:a\ss'w"rd`, PoolPasswdAES},
+		{"maxlen", strings.Repeat("x", MaxAESPasswordLen), PoolPasswdAES},
+		{"ünïcode", "pässwörd ✓", PoolPasswdAES},
+		{"texter", `t:e\xt`, PoolPasswdText},
+	}
+	const key = `a pool key: with \ and 'quotes'`
+	var entries []PoolPasswdEntry
+	for _, u := range users {
+		pg.Exec(t, "SET password_encryption = 'scram-sha-256'; CREATE ROLE "+quoteIdent(u.name)+" LOGIN PASSWORD "+quoteLiteral(u.pw))
+		sec, err := PoolPasswdSecret(u.format, u.name, u.pw, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, PoolPasswdEntry{User: u.name, Secret: sec})
+	}
+	pp, err := RenderPoolPasswd(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, conf, err := startPgpool(t, p, pg, "hostssl all all 127.0.0.1/32 scram-sha-256\n", pp, key, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, conf)
+	}
+	root := testserver.ClientTLS{RootCertPEM: p.rootPEM()}
+	for _, u := range users {
+		ci := map[string]string{"host": "localhost", "hostaddr": "127.0.0.1", "port": strconv.Itoa(s.g.Port), "dbname": "postgres",
+			"user": u.name, "sslmode": "verify-full", "connect_timeout": "10", "password": u.pw}
+		r := testserver.Psql(t, ci, root, "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+		if r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != u.name+"|t" {
+			t.Errorf("%q (%s entry) with the right password: exit %d %q %s\n%s", u.name, u.format, r.ExitCode, r.Stdout, r.Stderr, s.g.Log())
+		}
+		ci["password"] = u.pw + "x"
+		r = testserver.Psql(t, ci, root, "SELECT 1")
+		if r.ExitCode == 0 {
+			t.Errorf("%q got in with a wrong password", u.name)
+		}
+	}
+	// A user without an entry cannot log in (Pgpool-II needs the password
+	// to log in to PostgreSQL).
+	pg.Exec(t, "CREATE ROLE nobody_listed LOGIN PASSWORD 'pw'")
+	r := testserver.Psql(t, map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(s.g.Port), "dbname": "postgres",
+		"user": "nobody_listed", "sslmode": "require", "connect_timeout": "10", "password": "pw"}, testserver.ClientTLS{}, "SELECT 1")
+	if r.ExitCode == 0 {
+		t.Errorf("a user missing from pool_passwd got in")
+	}
+}
+
+func quoteIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func quoteLiteral(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
