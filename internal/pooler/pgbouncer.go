@@ -1,6 +1,7 @@
 package pooler
 
 import (
+	"github.com/pgtls/terraform-provider-pgtls/internal/cipherlist"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -524,7 +525,7 @@ func (c *PgBouncerINI) validateTLS(col *collector, v PgBouncerVersion) {
 			p := At(strings.TrimSuffix(side.name, "_tls") + "_tls13_ciphers")
 			if !v.atLeast(25) {
 				col.errorf(p, t.TLS13Ciphers, "needs PgBouncer 1.25 or later (pgbouncer_version is %s)", v)
-			} else if msg := checkTLS13Ciphersuites(t.TLS13Ciphers); msg != "" {
+			} else if msg := cipherlist.CheckTLS13(t.TLS13Ciphers); msg != "" {
 				col.errorf(p, t.TLS13Ciphers, "%s", msg)
 			}
 		}
@@ -622,7 +623,7 @@ func checkBouncerCiphers(s string) (string, []string) {
 		}
 		return "", nil
 	}
-	return checkCipherList(s)
+	return cipherlist.Check(s)
 }
 
 func (c *PgBouncerINI) validateSettings(col *collector, v PgBouncerVersion) {

@@ -1,6 +1,7 @@
 package pooler
 
 import (
+	"github.com/pgtls/terraform-provider-pgtls/internal/cipherlist"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -256,7 +257,7 @@ func (c *PgpoolConf) validateSSL(col *collector) {
 		col.errorf(At("ssl_cert"), c.SSLCert, "ssl_cert and ssl_key are both required with ssl on"+offNote)
 	}
 	if c.SSLCiphers != "" {
-		if msg, warns := checkCipherList(c.SSLCiphers); msg != "" {
+		if msg, warns := cipherlist.Check(c.SSLCiphers); msg != "" {
 			col.errorf(At("ssl_ciphers"), c.SSLCiphers, "%s%s", msg, offNote)
 		} else {
 			for _, w := range warns {

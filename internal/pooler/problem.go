@@ -146,3 +146,13 @@ func (c *collector) warnf(p Path, value, format string, args ...any) {
 
 // secretShown is how a secret value appears in a Problem.
 const secretShown = "(sensitive)"
+
+func setOf(xs ...string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+func quoteForMsg(s string) string { return "\"" + s + "\"" }

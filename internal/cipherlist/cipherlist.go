@@ -1,4 +1,7 @@
-package pooler
+// Package cipherlist validates OpenSSL cipher-list strings (ssl_ciphers,
+// client_tls_ciphers, ...) and TLS 1.3 cipher-suite lists against what
+// OpenSSL 3.0 (Debian bookworm) knows. It imports nothing from Terraform.
+package cipherlist
 
 // OpenSSL cipher-list strings (ssl_ciphers, client_tls_ciphers, ...) as
 // SSL_CTX_set_cipher_list reads them: items separated by ':', ',', ';' or
@@ -101,9 +104,9 @@ func setOf(xs ...string) map[string]bool {
 
 func isCipherItemSep(c byte) bool { return c == ':' || c == ' ' || c == ';' || c == ',' }
 
-// checkCipherList validates an OpenSSL cipher-list string. It returns an
+// Check validates an OpenSSL cipher-list string. It returns an
 // error message (empty when valid) and the warnings for weak selections.
-func checkCipherList(s string) (errMsg string, warnings []string) {
+func Check(s string) (errMsg string, warnings []string) {
 	if strings.TrimSpace(s) == "" {
 		return "is empty: OpenSSL selects no cipher and TLS setup fails", nil
 	}
@@ -132,10 +135,10 @@ func checkCipherList(s string) (errMsg string, warnings []string) {
 					warnings = append(warnings, "@SECLEVEL=0 allows keys and ciphers OpenSSL considers insecure")
 				}
 			default:
-				return "has " + quoteForMsg(it) + ": only @STRENGTH and @SECLEVEL=0..5 are commands", nil
+				return "has " + quote(it) + ": only @STRENGTH and @SECLEVEL=0..5 are commands", nil
 			}
 			if op != 0 {
-				return "has an operator before " + quoteForMsg(it), nil
+				return "has an operator before " + quote(it), nil
 			}
 			continue
 		}
@@ -146,13 +149,13 @@ func checkCipherList(s string) (errMsg string, warnings []string) {
 		for _, part := range strings.Split(it, "+") {
 			switch {
 			case part == "":
-				return "has an empty name in " + quoteForMsg(it), nil
+				return "has an empty name in " + quote(it), nil
 			case opensslCipherKeywords[part] || opensslCipherNames[part]:
 			case opensslObsoleteNames[part] && (op == '!' || op == '-'):
 			case opensslObsoleteNames[part]:
-				return "selects " + quoteForMsg(part) + ", which OpenSSL 3.0 no longer has (it would be silently ignored)", nil
+				return "selects " + quote(part) + ", which OpenSSL 3.0 no longer has (it would be silently ignored)", nil
 			default:
-				return "has " + quoteForMsg(part) + ", which is not a cipher name or keyword OpenSSL 3.0 knows: " +
+				return "has " + quote(part) + ", which is not a cipher name or keyword OpenSSL 3.0 knows: " +
 					"OpenSSL silently ignores unknown names, so a typo changes which ciphers are used", nil
 			}
 		}
@@ -163,7 +166,7 @@ func checkCipherList(s string) (errMsg string, warnings []string) {
 			positive++
 			if weakCipherTokens[it] || strings.Contains(it, "NULL") || strings.HasPrefix(it, "ADH") ||
 				strings.HasPrefix(it, "AECDH") || strings.HasSuffix(it, "-MD5") {
-				warnings = append(warnings, quoteForMsg(it)+" selects cipher suites without encryption or authentication, or broken ones")
+				warnings = append(warnings, quote(it)+" selects cipher suites without encryption or authentication, or broken ones")
 			}
 		}
 	}
@@ -179,18 +182,18 @@ func checkCipherList(s string) (errMsg string, warnings []string) {
 	return "", warnings
 }
 
-// checkTLS13Ciphersuites validates a SSL_CTX_set_ciphersuites list.
-func checkTLS13Ciphersuites(s string) string {
+// CheckTLS13 validates a SSL_CTX_set_ciphersuites list.
+func CheckTLS13(s string) string {
 	if s == "" {
 		return "is empty"
 	}
 	known := setOf(TLS13Ciphersuites...)
 	for _, p := range strings.Split(s, ":") {
 		if !known[p] {
-			return "has " + quoteForMsg(p) + ", which is not a TLS 1.3 cipher suite OpenSSL 3.0 knows (" + strings.Join(TLS13Ciphersuites, ", ") + ")"
+			return "has " + quote(p) + ", which is not a TLS 1.3 cipher suite OpenSSL 3.0 knows (" + strings.Join(TLS13Ciphersuites, ", ") + ")"
 		}
 	}
 	return ""
 }
 
-func quoteForMsg(s string) string { return "\"" + s + "\"" }
+func quote(s string) string { return "\"" + s + "\"" }
