@@ -293,3 +293,98 @@ func nextPoolToken(s string) string {
 	}
 	return b.String()
 }
+
+// PoolPasswdUser is one user for a pool_passwd computed from passwords.
+type PoolPasswdUser struct {
+	Name     string
+	Password string // secret
+	Format   PoolPasswdFormat
+}
+
+// PoolPasswd is a pool_passwd computed from passwords, with the pool key
+// for AES entries.
+type PoolPasswd struct {
+	Users []PoolPasswdUser
+	Key   string // secret
+}
+
+func (pp PoolPasswd) needsKey() bool {
+	for _, u := range pp.Users {
+		if u.Format == PoolPasswdAES {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate reports problems at users[i].name/password/format and
+// encryption_key; messages never hold a password or the key.
+func (pp PoolPasswd) Validate() Problems {
+	var col collector
+	seen := map[string]int{}
+	for i, u := range pp.Users {
+		p := At("users").Index(i)
+		if msg := CheckPoolPasswdUser(u.Name); msg != "" {
+			col.errorf(p.Name("name"), u.Name, "%s", msg)
+		} else if j, dup := seen[u.Name]; dup {
+			col.errorf(p.Name("name"), u.Name, "is also users[%d]: Pgpool-II would use the first entry and ignore this one", j)
+		} else {
+			seen[u.Name] = i
+		}
+		switch u.Format {
+		case PoolPasswdAES:
+		case PoolPasswdMD5:
+			col.warnf(p.Name("format"), string(u.Format), "an md5 entry works for md5 logins only (md5 is deprecated) and lets anyone who reads the file log in with md5; scram-sha-256 needs an aes entry")
+		case PoolPasswdText:
+			col.warnf(p.Name("format"), string(u.Format), "a text entry stores the password in clear; aes keeps it encrypted with the pool key")
+		default:
+			col.errorf(p.Name("format"), string(u.Format), "must be aes, md5 or text")
+			continue
+		}
+		if err := CheckPoolPassword(u.Format, u.Password); err != nil {
+			col.errorf(p.Name("password"), secretShown, "the password %s", err)
+		}
+	}
+	switch {
+	case pp.needsKey() && pp.Key == "":
+		col.errorf(At("encryption_key"), "", "aes entries need the pool key")
+	case pp.needsKey():
+		if err := CheckPoolKey(pp.Key); err != nil {
+			col.errorf(At("encryption_key"), secretShown, "the key %s", err)
+		}
+	case pp.Key != "":
+		col.errorf(At("encryption_key"), secretShown, "no entry has format aes, so Pgpool-II would never use the key")
+	}
+	return col.ps
+}
+
+// Render returns pool_passwd and its review copy (every secret replaced by
+// MaskedSecret).
+func (pp PoolPasswd) Render() (exact, masked string, err error) {
+	if err := pp.Validate().Err(); err != nil {
+		return "", "", err
+	}
+	var ex, ma []PoolPasswdEntry
+	for _, u := range pp.Users {
+		sec, err := PoolPasswdSecret(u.Format, u.Name, u.Password, pp.Key)
+		if err != nil {
+			return "", "", err
+		}
+		ex = append(ex, PoolPasswdEntry{User: u.Name, Secret: sec})
+		ma = append(ma, PoolPasswdEntry{User: u.Name, Secret: MaskedSecret})
+	}
+	if exact, err = RenderPoolPasswd(ex); err != nil {
+		return "", "", err
+	}
+	masked, err = RenderPoolPasswd(ma)
+	return exact, masked, err
+}
+
+// KeyFile is the key file Pgpool-II reads the pool key from (the key and
+// a newline), or "" when no entry needs it.
+func (pp PoolPasswd) KeyFile() string {
+	if !pp.needsKey() {
+		return ""
+	}
+	return pp.Key + "\n"
+}

@@ -105,6 +105,9 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewHBAFileResource,
 		NewIdentMapResource,
 		NewIdentFileResource,
+		NewPgBouncerINIResource,
+		NewPgpoolConfResource,
+		NewPgpoolPasswdResource,
 	}
 }
 

@@ -1,0 +1,124 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/pooler"
+)
+
+type poolPasswdUserModel struct {
+	Name     types.String `tfsdk:"name"`
+	Password types.String `tfsdk:"password"`
+	Format   types.String `tfsdk:"format"`
+}
+
+type pgpoolPasswdModel struct {
+	poolerFile
+	Users          types.List   `tfsdk:"users"`
+	EncryptionKey  types.String `tfsdk:"encryption_key"`
+	KeyFileContent types.String `tfsdk:"key_file_content"`
+}
+
+type pgpoolPasswdResource struct{}
+
+var _ resource.ResourceWithModifyPlan = (*pgpoolPasswdResource)(nil)
+
+// NewPgpoolPasswdResource is the pgtls_pgpool_passwd resource.
+func NewPgpoolPasswdResource() resource.Resource { return &pgpoolPasswdResource{} }
+
+func (r *pgpoolPasswdResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_pgpool_passwd"
+}
+
+var poolPasswdFormats = []string{string(pooler.PoolPasswdAES), string(pooler.PoolPasswdMD5), string(pooler.PoolPasswdText)}
+
+func (r *pgpoolPasswdResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		"users": schema.ListNestedAttribute{
+			MarkdownDescription: "One entry per user, in order (each user once).",
+			Required:            true,
+			Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"name": schema.StringAttribute{Required: true, MarkdownDescription: "PostgreSQL role name (`:` and `\\` are escaped)."},
+				"password": schema.StringAttribute{Required: true, Sensitive: true,
+					MarkdownDescription: "The role's password (sensitive). `aes` entries hold at most 79 bytes and `text` entries 124: " +
+						"Pgpool-II 4.3 cuts longer pool_passwd entries at 128 characters."},
+				"format": optStr("`aes` (default): encrypted with `encryption_key` exactly as `pg_enc` does; Pgpool-II decrypts it and can "+
+					"then log in to a PostgreSQL that uses scram-sha-256. `md5`: the md5 hash (md5 logins only; warned). `text`: the "+
+					"password in clear (`TEXT` prefix; warned).", stringvalidator.OneOf(poolPasswdFormats...)),
+			}},
+		},
+		"encryption_key": schema.StringAttribute{Optional: true, Sensitive: true,
+			MarkdownDescription: "Pgpool-II's pool key for `aes` entries (sensitive; up to 255 bytes, one line). Pgpool-II reads it from " +
+				"the first line of its key file: `~/.pgpoolkey` of the user running it, `$PGPOOLKEYFILE`, or `pgpool -k FILE`. " +
+				"Write `key_file_content` there with mode 0600."},
+		"key_file_content": schema.StringAttribute{Computed: true, Sensitive: true,
+			MarkdownDescription: "The key file for Pgpool-II (`encryption_key` and a newline); empty without `aes` entries. Sensitive."},
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Pgpool-II 4.3's `pool_passwd`: `user:secret` lines in the forms Pgpool-II reads, computed at plan " +
+			"time (AES encryption is deterministic, byte for byte what `pg_enc -K key` prints). Use `aes` with scram-sha-256: " +
+			"Pgpool-II needs the password itself to log in to PostgreSQL. Pgpool-II has no comment syntax here, so there is no header.",
+		Attributes: mergeAttributes(attrs, poolerFileAttributes("pool_passwd")),
+	}
+}
+
+func (r *pgpoolPasswdResource) build(ctx context.Context, m *pgpoolPasswdModel, diags *diag.Diagnostics) bool {
+	if !allKnown(m.Users, m.EncryptionKey) {
+		return false
+	}
+	var us []poolPasswdUserModel
+	diags.Append(m.Users.ElementsAs(ctx, &us, false)...)
+	if diags.HasError() {
+		return false
+	}
+	pp := pooler.PoolPasswd{Key: m.EncryptionKey.ValueString()}
+	for _, u := range us {
+		format := pooler.PoolPasswdAES
+		if !u.Format.IsNull() {
+			format = pooler.PoolPasswdFormat(u.Format.ValueString())
+		}
+		pp.Users = append(pp.Users, pooler.PoolPasswdUser{Name: u.Name.ValueString(), Password: u.Password.ValueString(), Format: format})
+	}
+	ps := pp.Validate()
+	addPoolerProblems(ps, "Invalid pool_passwd entry", "pool_passwd: weak entry", diags)
+	if ps.Err() != nil {
+		return false
+	}
+	exact, masked, err := pp.Render()
+	if err != nil {
+		diags.AddAttributeError(path.Root("users"), "Cannot render pool_passwd", err.Error()) // never holds a secret
+		return false
+	}
+	m.set(exact, masked)
+	m.KeyFileContent = types.StringValue(pp.KeyFile())
+	return true
+}
+
+func (r *pgpoolPasswdResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	planRendered(ctx, r.build, req, resp)
+}
+
+func (r *pgpoolPasswdResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+func (r *pgpoolPasswdResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	keepState[pgpoolPasswdModel](ctx, req, resp)
+}
+
+func (r *pgpoolPasswdResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+func (r *pgpoolPasswdResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
