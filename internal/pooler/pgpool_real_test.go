@@ -180,3 +180,37 @@ func TestPgpoolRenderedSCRAMWithAESPoolPasswd(t *testing.T) {
 
 func quoteIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 func quoteLiteral(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// TestPgpoolRenderedCertAuthSCRAMBackend: clients authenticate to Pgpool-II
+// with certificates while PostgreSQL requires scram-sha-256 from Pgpool-II:
+// Pgpool-II logs in with the password it decrypts from the AES entry, so
+// PostgreSQL never has to trust Pgpool-II's address.
+func TestPgpoolRenderedCertAuthSCRAMBackend(t *testing.T) {
+	p := newTestPKI(t)
+	pgCert := p.server()
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{
+		SSL: true, CertPEM: pgCert.CertPEM, KeyPEM: pgCert.PrivateKeyPEM, CAPEM: p.rootPEM(),
+		HBA: "hostssl all all 127.0.0.1/32 scram-sha-256\n",
+	})
+	pg.Exec(t, "CREATE ROLE alice LOGIN PASSWORD 'alice backend pw'; CREATE ROLE bob LOGIN PASSWORD 'bob pw'")
+	const key = "k3y"
+	pp, _, err := PoolPasswd{Key: key, Users: []PoolPasswdUser{{Name: "alice", Password: "alice backend pw", Format: PoolPasswdAES}}}.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, conf, err := startPgpool(t, p, pg, "hostssl all all 127.0.0.1/32 cert\n", pp, key, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, conf)
+	}
+	alice := p.client("alice")
+	tls := testserver.ClientTLS{RootCertPEM: p.rootPEM(), CertPEM: alice.CertPEM, KeyPEM: alice.PrivateKeyPEM}
+	r := psqlAs(t, s.g.Port, "alice", "verify-full", tls, "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+	if r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != "alice|t" {
+		t.Fatalf("alice (cert to Pgpool-II, SCRAM to PostgreSQL): exit %d %q %s\n%s", r.ExitCode, r.Stdout, r.Stderr, s.g.Log())
+	}
+	bob := p.client("bob")
+	r = psqlAs(t, s.g.Port, "bob", "verify-full", testserver.ClientTLS{RootCertPEM: p.rootPEM(), CertPEM: bob.CertPEM, KeyPEM: bob.PrivateKeyPEM}, "SELECT 1")
+	if r.ExitCode == 0 {
+		t.Errorf("bob got in without a pool_passwd entry for PostgreSQL's SCRAM")
+	}
+}
