@@ -161,12 +161,16 @@ func iniKeyOK(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+		if !isWordByte(s[i]) && s[i] != '.' && s[i] != '-' {
 			return false
 		}
 	}
 	return true
+}
+
+// isWordByte reports an ASCII letter, digit or '_'.
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 func (c *PgBouncerINI) validateDatabases(col *collector, v PgBouncerVersion) {
@@ -290,7 +294,7 @@ func dnsNameOK(h string) bool {
 		}
 		for i := 0; i < len(l); i++ {
 			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			if !isWordByte(c) && c != '-' {
 				return false
 			}
 		}
@@ -327,12 +331,12 @@ func (c *PgBouncerINI) validateUsers(col *collector) {
 func (c *PgBouncerINI) validateListen(col *collector) {
 	for i, a := range c.ListenAddr {
 		p := At("listen_addr").Index(i)
-		switch {
-		case a == "*":
+		switch a {
+		case "*":
 			if len(c.ListenAddr) > 1 {
 				col.errorf(p, a, "\"*\" (all addresses) cannot be combined with other addresses")
 			}
-		case a == "":
+		case "":
 			col.errorf(p, a, "is empty")
 		default:
 			if _, err := netip.ParseAddr(a); err != nil && !dnsNameOK(a) {
@@ -368,9 +372,10 @@ func (c *PgBouncerINI) validateAuth(col *collector, v PgBouncerVersion) {
 	at := c.authType()
 	if c.AuthType != "" && !contains(PgBouncerAuthTypes(v), c.AuthType) {
 		msg := "must be one of " + strings.Join(PgBouncerAuthTypes(v), ", ")
-		if c.AuthType == "ldap" {
+		switch c.AuthType {
+		case "ldap":
 			msg = "needs PgBouncer 1.25 or later (pgbouncer_version is " + v.String() + ")"
-		} else if c.AuthType == "pam" {
+		case "pam":
 			msg = "is not supported by pgtls (PgBouncer accepts it only when built with PAM, and then checks passwords against the operating system)"
 		}
 		col.errorf(At("auth_type"), c.AuthType, "%s", msg)

@@ -14,7 +14,7 @@ import (
 
 // startRawBouncer runs PgBouncer on a hand-written ini. body is the ini
 // without listen_addr/listen_port/unix_socket_dir/logfile, which are added.
-func startRawBouncer(t *testing.T, body string, files testserver.RenderedFiles) (*testserver.PgBouncer, string) {
+func startRawBouncer(t *testing.T, body string, files testserver.RenderedFiles) *testserver.PgBouncer {
 	t.Helper()
 	dir := testserver.NewPoolerDir(t, "pgtls-rf-")
 	port := testserver.FreePort(t)
@@ -24,7 +24,7 @@ func startRawBouncer(t *testing.T, body string, files testserver.RenderedFiles) 
 	for k, v := range files {
 		all[k] = v
 	}
-	return testserver.StartPgBouncerRendered(t, testserver.RenderedPgBouncer{Dir: dir, Port: port, Config: "b.ini", LogFile: dir + "/b.log", Files: all}), dir
+	return testserver.StartPgBouncerRendered(t, testserver.RenderedPgBouncer{Dir: dir, Port: port, Config: "b.ini", LogFile: dir + "/b.log", Files: all})
 }
 
 // TestPgBouncerServerTLSIgnoredOnUnixSocket: with server_tls_sslmode =
@@ -42,7 +42,7 @@ func TestPgBouncerServerTLSIgnoredOnUnixSocket(t *testing.T) {
 		t.Fatalf("Validate: %v", errs)
 	}
 	cli := p.client("pgbouncer")
-	b, _ := startRawBouncer(t, "[databases]\npostgres = host="+pg.SocketDir+" port="+strconv.Itoa(pg.Port)+" dbname=postgres\n[pgbouncer]\n"+
+	b := startRawBouncer(t, "[databases]\npostgres = host="+pg.SocketDir+" port="+strconv.Itoa(pg.Port)+" dbname=postgres\n[pgbouncer]\n"+
 		"auth_type = trust\nauth_file = $DIR/userlist.txt\nserver_tls_sslmode = verify-full\nserver_tls_ca_file = $DIR/root.crt\n"+
 		"server_tls_cert_file = $DIR/c.crt\nserver_tls_key_file = $DIR/c.key\n",
 		testserver.RenderedFiles{"userlist.txt": `"alice" ""` + "\n", "root.crt": p.rootPEM(), "c.crt": cli.CertPEM, "c.key": cli.PrivateKeyPEM})
@@ -69,7 +69,7 @@ func TestPgBouncerUserlistHashCommentStopsReading(t *testing.T) {
 		{"# users\n\"alice\" \"\"\n", false},
 		{mustRender(RenderUserlist("users\n# with a hash in the header", []UserlistEntry{{User: "alice"}})), true},
 	} {
-		b, _ := startRawBouncer(t, "[databases]\npostgres = host=127.0.0.1 port="+strconv.Itoa(pg.Port)+"\n[pgbouncer]\nauth_type = trust\nauth_file = $DIR/u.txt\n",
+		b := startRawBouncer(t, "[databases]\npostgres = host=127.0.0.1 port="+strconv.Itoa(pg.Port)+"\n[pgbouncer]\nauth_type = trust\nauth_file = $DIR/u.txt\n",
 			testserver.RenderedFiles{"u.txt": c.userlist})
 		r := testserver.Psql(t, map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(b.Port), "dbname": "postgres", "user": "alice", "sslmode": "disable"}, testserver.ClientTLS{}, "SELECT 1")
 		if (r.ExitCode == 0) != c.ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pooler"
 )
@@ -41,6 +42,17 @@ func poolerFileAttributes(file string) map[string]schema.Attribute {
 		"sha256": computedString("SHA-256 of `sensitive_content` (the bytes on disk), lowercase hex: use it to " +
 			"trigger reloads. Changes when a secret changes."),
 	}
+}
+
+// logRendered logs one rendered file (never its content) through the
+// masked logging context; secrets are this request's secret inputs.
+func logRendered(ctx context.Context, file string, f *poolerFile, fields map[string]any, secrets ...string) {
+	ctx = logCtx(ctx, "pooler", secrets...)
+	all := map[string]any{"file": file, "sha256": f.SHA256.ValueString(), "bytes": len(f.SensitiveContent.ValueString())}
+	for k, v := range fields {
+		all[k] = v
+	}
+	tflog.Debug(ctx, "rendered "+file, all)
 }
 
 func (f *poolerFile) set(exact, masked string) {

@@ -2,6 +2,9 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -79,7 +82,13 @@ func protoPlan(t *testing.T, typeName, configJSON string) protoPlanResult {
 		t.Fatalf("no resource %s", typeName)
 	}
 	typ := rs.ValueType()
-	cfgVal, err := tftypes.ValueFromJSON([]byte(configJSON), typ)
+	var raw any
+	dec := json.NewDecoder(strings.NewReader(configJSON))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		t.Fatalf("config JSON: %v", err)
+	}
+	cfgVal, err := jsonToValue(raw, typ)
 	if err != nil {
 		t.Fatalf("config JSON: %v", err)
 	}
@@ -143,4 +152,83 @@ func wantPlanError(t *testing.T, r protoPlanResult, attr string, want ...string)
 		}
 	}
 	t.Errorf("no plan error on %s containing %q; errors: %q", attr, want, errs)
+}
+
+// jsonToValue converts decoded JSON to a value of typ; attributes missing
+// from an object are null.
+func jsonToValue(v any, typ tftypes.Type) (tftypes.Value, error) {
+	if v == nil {
+		return tftypes.NewValue(typ, nil), nil
+	}
+	switch {
+	case typ.Is(tftypes.String):
+		s, ok := v.(string)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want a string, got %v", v)
+		}
+		return tftypes.NewValue(typ, s), nil
+	case typ.Is(tftypes.Bool):
+		b, ok := v.(bool)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want a bool, got %v", v)
+		}
+		return tftypes.NewValue(typ, b), nil
+	case typ.Is(tftypes.Number):
+		n, ok := v.(json.Number)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want a number, got %v", v)
+		}
+		f, _, err := big.ParseFloat(n.String(), 10, 512, big.ToNearestEven)
+		if err != nil {
+			return tftypes.Value{}, err
+		}
+		return tftypes.NewValue(typ, f), nil
+	}
+	switch tt := typ.(type) {
+	case tftypes.List:
+		arr, ok := v.([]any)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want a list, got %v", v)
+		}
+		vals := make([]tftypes.Value, len(arr))
+		for i, e := range arr {
+			var err error
+			if vals[i], err = jsonToValue(e, tt.ElementType); err != nil {
+				return tftypes.Value{}, err
+			}
+		}
+		return tftypes.NewValue(typ, vals), nil
+	case tftypes.Map:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want a map, got %v", v)
+		}
+		vals := map[string]tftypes.Value{}
+		for k, e := range obj {
+			var err error
+			if vals[k], err = jsonToValue(e, tt.ElementType); err != nil {
+				return tftypes.Value{}, err
+			}
+		}
+		return tftypes.NewValue(typ, vals), nil
+	case tftypes.Object:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want an object, got %v", v)
+		}
+		vals := map[string]tftypes.Value{}
+		for k, at := range tt.AttributeTypes {
+			var err error
+			if vals[k], err = jsonToValue(obj[k], at); err != nil {
+				return tftypes.Value{}, fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		for k := range obj {
+			if _, ok := tt.AttributeTypes[k]; !ok {
+				return tftypes.Value{}, fmt.Errorf("unknown attribute %q", k)
+			}
+		}
+		return tftypes.NewValue(typ, vals), nil
+	}
+	return tftypes.Value{}, fmt.Errorf("unsupported type %s", typ)
 }

@@ -275,6 +275,12 @@ func (r *pgbouncerINIResource) build(ctx context.Context, m *pgbouncerINIModel, 
 	}
 	masked, _ := c.RenderMasked()
 	m.set(exact, masked)
+	var secrets []string
+	for _, d := range c.Databases {
+		secrets = append(secrets, d.Password)
+	}
+	logRendered(ctx, "pgbouncer.ini", &m.poolerFile, map[string]any{"pgbouncer_version": v.String(), "databases": len(c.Databases),
+		"auth_type": c.AuthType, "warnings": len(ps.Warnings())}, secrets...)
 	return true
 }
 

@@ -160,6 +160,12 @@ func (r *pgpoolConfResource) build(ctx context.Context, m *pgpoolConfModel, diag
 	}
 	masked, _ := c.RenderMasked()
 	m.set(exact, masked)
+	secrets := []string{c.SSLPassphraseCommand}
+	for _, v := range c.SecretSettings {
+		secrets = append(secrets, v)
+	}
+	logRendered(ctx, "pgpool.conf", &m.poolerFile, map[string]any{"backends": len(c.Backends), "ssl": c.SSL,
+		"enable_pool_hba": c.EnablePoolHBA, "warnings": len(ps.Warnings())}, secrets...)
 	return true
 }
 

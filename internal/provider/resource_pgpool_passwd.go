@@ -101,6 +101,11 @@ func (r *pgpoolPasswdResource) build(ctx context.Context, m *pgpoolPasswdModel, 
 	}
 	m.set(exact, masked)
 	m.KeyFileContent = types.StringValue(pp.KeyFile())
+	secrets := []string{pp.Key}
+	for _, u := range pp.Users {
+		secrets = append(secrets, u.Password)
+	}
+	logRendered(ctx, "pool_passwd", &m.poolerFile, map[string]any{"users": len(pp.Users), "warnings": len(ps.Warnings())}, secrets...)
 	return true
 }
 

@@ -31,7 +31,7 @@ func TestPgpoolConfPlanUnit(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, cfg, attr string
-		want        []string
+		want            []string
 	}{
 		{"X25519", pgpoolUnitBase + `, "ssl_ecdh_curve": "X25519"`, `AttributeName("ssl_ecdh_curve")`, []string{"without TLS"}},
 		{"unknown parameter", pgpoolUnitBase + `, "settings": {"enable_pool_hbaa": "on"}`, `AttributeName("settings").ElementKeyString("enable_pool_hbaa")`, []string{"ignore"}},
@@ -68,7 +68,7 @@ func TestPgpoolPasswdPlanUnit(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, cfg, attr string
-		want        []string
+		want            []string
 	}{
 		{"aes without key", `{"users": [{"name": "a", "password": "p"}]}`, `AttributeName("encryption_key")`, []string{"pool key"}},
 		{"duplicate", `{"encryption_key": "k", "users": [{"name": "a", "password": "p"}, {"name": "a", "password": "q"}]}`,
