@@ -148,7 +148,7 @@ func TestAccPgpool_realServers(t *testing.T) {
 			Check: func(s *terraform.State) error {
 				pg = testserver.StartPostgres(t, testserver.PostgresConfig{
 					SSL: true, CertPEM: get(s, "pgtls_server_cert.db", "fullchain_pem"), KeyPEM: get(s, "pgtls_server_cert.db", "private_key_pem"),
-					CAPEM: get(s, "pgtls_server_cert.db", "ca_bundle_pem"), HBA: get(s, "pgtls_hba_file.postgres", "content"),
+					CAPEM: get(s, "pgtls_server_cert.db", "ca_bundle_pem"), HBA: get(s, "pgtls_hba_file.postgres", "sensitive_content"),
 				})
 				pg.Exec(t, `CREATE ROLE alice LOGIN PASSWORD 'alice''s backend password'; CREATE ROLE bob LOGIN PASSWORD 'b:o\b "pw"'`)
 				return nil
@@ -168,7 +168,7 @@ func TestAccPgpool_realServers(t *testing.T) {
 					Config: "pgpool.conf", HBA: "pool_hba.conf", Key: ".pgpoolkey",
 					Files: testserver.RenderedFiles{
 						"pgpool.conf":   conf,
-						"pool_hba.conf": get(s, "pgtls_hba_file.pool", "content"),
+						"pool_hba.conf": get(s, "pgtls_hba_file.pool", "sensitive_content"),
 						"pool_passwd":   get(s, "pgtls_pgpool_passwd.pool", "sensitive_content"),
 						".pgpoolkey":    get(s, "pgtls_pgpool_passwd.pool", "key_file_content"),
 						"server.crt":    get(s, srv, "fullchain_pem"),

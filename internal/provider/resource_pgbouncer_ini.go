@@ -44,7 +44,7 @@ type bouncerUserModel struct {
 }
 
 type pgbouncerINIModel struct {
-	poolerFile
+	renderedFile
 	PgBouncerVersion   types.String `tfsdk:"pgbouncer_version"`
 	Header             types.String `tfsdk:"header"`
 	Databases          types.List   `tfsdk:"databases"`
@@ -83,17 +83,6 @@ type pgbouncerINIModel struct {
 	Settings           types.Map    `tfsdk:"settings"`
 }
 
-type pgbouncerINIResource struct{}
-
-var _ resource.ResourceWithModifyPlan = (*pgbouncerINIResource)(nil)
-
-// NewPgBouncerINIResource is the pgtls_pgbouncer_ini resource.
-func NewPgBouncerINIResource() resource.Resource { return &pgbouncerINIResource{} }
-
-func (r *pgbouncerINIResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_pgbouncer_ini"
-}
-
 func optStr(desc string, v ...validator.String) schema.StringAttribute {
 	return schema.StringAttribute{MarkdownDescription: desc, Optional: true, Validators: v}
 }
@@ -106,7 +95,7 @@ func sslModeAttr(side, def string) schema.StringAttribute {
 	return optStr("`"+side+"_tls_sslmode`: "+backtickList(pooler.SSLModes)+". "+def, stringvalidator.OneOf(pooler.SSLModes...))
 }
 
-func (r *pgbouncerINIResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func pgBouncerINISchema() schema.Schema {
 	count := []validator.Int64{int64validator.Between(0, 1<<31-1)}
 	dbAttrs := map[string]schema.Attribute{
 		"name": schema.StringAttribute{Required: true, MarkdownDescription: "Database name clients connect to " +
@@ -197,18 +186,18 @@ func (r *pgbouncerINIResource) Schema(_ context.Context, _ resource.SchemaReques
 			MarkdownDescription: "Any other `[pgbouncer]` setting of the version, value as PgBouncer reads it (numbers, seconds, strings). " +
 				"Unknown names, names of later versions and settings that have their own attribute are refused."},
 	}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
 		MarkdownDescription: "A whole `pgbouncer.ini` (`[databases]`, `[users]`, `[pgbouncer]`) for PgBouncer 1.18 (or a later " +
 			"`pgbouncer_version`), checked at plan time against what that PgBouncer accepts. Everything PgBouncer would refuse " +
 			"(it stops), ignore or silently weaken is a plan error: TLS settings without the files they need, `verify-*` " +
 			"without a CA file (PgBouncer would fall back to the system's public CAs), `server_tls_sslmode` on a Unix-socket " +
 			"database (PgBouncer would connect in clear text), unknown cipher names, an `auth_hba_file` without `auth_type = \"hba\"`, ...",
-		Attributes: mergeAttributes(attrs, poolerFileAttributes("pgbouncer.ini")),
+		Attributes: mergeAttributes(attrs, renderedFileAttributes("pgbouncer.ini")),
 	}
 }
 
-func (r *pgbouncerINIResource) build(ctx context.Context, m *pgbouncerINIModel, diags *diag.Diagnostics) bool {
-	if !allKnown(m.PgBouncerVersion, m.Header, m.Databases, m.Users, m.ListenAddr, m.ListenPort, m.UnixSocketDir, m.AuthType,
+func buildPgBouncerINI(ctx context.Context, _ *providerData, m *pgbouncerINIModel, diags *diag.Diagnostics) bool {
+	if !fullyKnown(m.PgBouncerVersion, m.Header, m.Databases, m.Users, m.ListenAddr, m.ListenPort, m.UnixSocketDir, m.AuthType,
 		m.AuthFile, m.AuthHBAFile, m.AuthIdentFile, m.AuthUser, m.AuthQuery, m.AuthDBName, m.AdminUsers, m.StatsUsers, m.PoolMode,
 		m.LogFile, m.PidFile, m.ClientTLSSSLMode, m.ClientTLSCAFile, m.ClientTLSCertFile, m.ClientTLSKeyFile, m.ClientTLSProtocols,
 		m.ClientTLSCiphers, m.ClientTLS13Ciphers, m.ClientTLSDHEParams, m.ClientTLSECDHCurve, m.ServerTLSSSLMode, m.ServerTLSCAFile,
@@ -279,26 +268,12 @@ func (r *pgbouncerINIResource) build(ctx context.Context, m *pgbouncerINIModel, 
 	for _, d := range c.Databases {
 		secrets = append(secrets, d.Password)
 	}
-	logRendered(ctx, "pgbouncer.ini", &m.poolerFile, map[string]any{"pgbouncer_version": v.String(), "databases": len(c.Databases),
+	logRendered(ctx, "pgbouncer.ini", &m.renderedFile, map[string]any{"pgbouncer_version": v.String(), "databases": len(c.Databases),
 		"auth_type": c.AuthType, "warnings": len(ps.Warnings())}, secrets...)
 	return true
 }
 
-func (r *pgbouncerINIResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planRendered(ctx, r.build, req, resp)
-}
-
-func (r *pgbouncerINIResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *pgbouncerINIResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[pgbouncerINIModel](ctx, req, resp)
-}
-
-func (r *pgbouncerINIResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *pgbouncerINIResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+// NewPgBouncerINIResource is the pgtls_pgbouncer_ini resource.
+func NewPgBouncerINIResource() resource.Resource {
+	return newRenderedResource("_pgbouncer_ini", pgBouncerINISchema(), buildPgBouncerINI)
 }

@@ -26,7 +26,7 @@ type pgpoolBackendModel struct {
 }
 
 type pgpoolConfModel struct {
-	poolerFile
+	renderedFile
 	Header                     types.String `tfsdk:"header"`
 	ListenAddresses            types.String `tfsdk:"listen_addresses"`
 	Port                       types.Int64  `tfsdk:"port"`
@@ -50,18 +50,7 @@ type pgpoolConfModel struct {
 	SecretSettings             types.Map    `tfsdk:"secret_settings"`
 }
 
-type pgpoolConfResource struct{}
-
-var _ resource.ResourceWithModifyPlan = (*pgpoolConfResource)(nil)
-
-// NewPgpoolConfResource is the pgtls_pgpool_conf resource.
-func NewPgpoolConfResource() resource.Resource { return &pgpoolConfResource{} }
-
-func (r *pgpoolConfResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_pgpool_conf"
-}
-
-func (r *pgpoolConfResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func pgpoolConfSchema() schema.Schema {
 	port := []validator.Int64{int64validator.Between(1024, 65535)}
 	attrs := map[string]schema.Attribute{
 		"header":           optStr("Comment lines at the top of the file (each gets `# `)."),
@@ -109,17 +98,17 @@ func (r *pgpoolConfResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			MarkdownDescription: "Parameters holding secrets (`sr_check_password`, `health_check_password`, `recovery_password`, " +
 				"`wd_lifecheck_password`, `wd_authkey`). Sensitive: masked in `content`."},
 	}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
 		MarkdownDescription: "The TLS, authentication, listen and backend part of `pgpool.conf` for Pgpool-II 4.3 (plus any " +
 			"other parameter by name), checked at plan time against Pgpool-II 4.3.5's parameter table and its TLS setup. " +
 			"Pgpool-II fails open in ways PostgreSQL does not: a failed TLS setup leaves it serving clear text, an unknown " +
 			"parameter is ignored, an invalid boolean is read as `on`. pgtls refuses all of these.",
-		Attributes: mergeAttributes(attrs, poolerFileAttributes("pgpool.conf")),
+		Attributes: mergeAttributes(attrs, renderedFileAttributes("pgpool.conf")),
 	}
 }
 
-func (r *pgpoolConfResource) build(ctx context.Context, m *pgpoolConfModel, diags *diag.Diagnostics) bool {
-	if !allKnown(m.Header, m.ListenAddresses, m.Port, m.SSL, m.SSLKey, m.SSLCert, m.SSLCACert, m.SSLCACertDir, m.SSLCRLFile,
+func buildPgpoolConf(ctx context.Context, _ *providerData, m *pgpoolConfModel, diags *diag.Diagnostics) bool {
+	if !fullyKnown(m.Header, m.ListenAddresses, m.Port, m.SSL, m.SSLKey, m.SSLCert, m.SSLCACert, m.SSLCACertDir, m.SSLCRLFile,
 		m.SSLCiphers, m.SSLPreferServerCiphers, m.SSLECDHCurve, m.SSLDHParamsFile, m.SSLPassphraseCommand, m.EnablePoolHBA,
 		m.PoolPasswd, m.AllowClearTextFrontendAuth, m.BackendClusteringMode, m.Backends, m.Settings, m.SecretSettings) {
 		return false
@@ -164,26 +153,12 @@ func (r *pgpoolConfResource) build(ctx context.Context, m *pgpoolConfModel, diag
 	for _, v := range c.SecretSettings {
 		secrets = append(secrets, v)
 	}
-	logRendered(ctx, "pgpool.conf", &m.poolerFile, map[string]any{"backends": len(c.Backends), "ssl": c.SSL,
+	logRendered(ctx, "pgpool.conf", &m.renderedFile, map[string]any{"backends": len(c.Backends), "ssl": c.SSL,
 		"enable_pool_hba": c.EnablePoolHBA, "warnings": len(ps.Warnings())}, secrets...)
 	return true
 }
 
-func (r *pgpoolConfResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planRendered(ctx, r.build, req, resp)
-}
-
-func (r *pgpoolConfResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *pgpoolConfResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[pgpoolConfModel](ctx, req, resp)
-}
-
-func (r *pgpoolConfResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *pgpoolConfResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+// NewPgpoolConfResource is the pgtls_pgpool_conf resource.
+func NewPgpoolConfResource() resource.Resource {
+	return newRenderedResource("_pgpool_conf", pgpoolConfSchema(), buildPgpoolConf)
 }

@@ -22,26 +22,15 @@ type poolPasswdUserModel struct {
 }
 
 type pgpoolPasswdModel struct {
-	poolerFile
+	renderedFile
 	Users          types.List   `tfsdk:"users"`
 	EncryptionKey  types.String `tfsdk:"encryption_key"`
 	KeyFileContent types.String `tfsdk:"key_file_content"`
 }
 
-type pgpoolPasswdResource struct{}
-
-var _ resource.ResourceWithModifyPlan = (*pgpoolPasswdResource)(nil)
-
-// NewPgpoolPasswdResource is the pgtls_pgpool_passwd resource.
-func NewPgpoolPasswdResource() resource.Resource { return &pgpoolPasswdResource{} }
-
-func (r *pgpoolPasswdResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_pgpool_passwd"
-}
-
 var poolPasswdFormats = []string{string(pooler.PoolPasswdAES), string(pooler.PoolPasswdMD5), string(pooler.PoolPasswdText)}
 
-func (r *pgpoolPasswdResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func pgpoolPasswdSchema() schema.Schema {
 	attrs := map[string]schema.Attribute{
 		"users": schema.ListNestedAttribute{
 			MarkdownDescription: "One entry per user, in order (each user once).",
@@ -64,16 +53,16 @@ func (r *pgpoolPasswdResource) Schema(_ context.Context, _ resource.SchemaReques
 		"key_file_content": schema.StringAttribute{Computed: true, Sensitive: true,
 			MarkdownDescription: "The key file for Pgpool-II (`encryption_key` and a newline); empty without `aes` entries. Sensitive."},
 	}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
 		MarkdownDescription: "Pgpool-II 4.3's `pool_passwd`: `user:secret` lines in the forms Pgpool-II reads, computed at plan " +
 			"time (AES encryption is deterministic, byte for byte what `pg_enc -K key` prints). Use `aes` with scram-sha-256: " +
 			"Pgpool-II needs the password itself to log in to PostgreSQL. Pgpool-II has no comment syntax here, so there is no header.",
-		Attributes: mergeAttributes(attrs, poolerFileAttributes("pool_passwd")),
+		Attributes: mergeAttributes(attrs, renderedFileAttributes("pool_passwd")),
 	}
 }
 
-func (r *pgpoolPasswdResource) build(ctx context.Context, m *pgpoolPasswdModel, diags *diag.Diagnostics) bool {
-	if !allKnown(m.Users, m.EncryptionKey) {
+func buildPgpoolPasswd(ctx context.Context, _ *providerData, m *pgpoolPasswdModel, diags *diag.Diagnostics) bool {
+	if !fullyKnown(m.Users, m.EncryptionKey) {
 		return false
 	}
 	var us []poolPasswdUserModel
@@ -105,25 +94,11 @@ func (r *pgpoolPasswdResource) build(ctx context.Context, m *pgpoolPasswdModel, 
 	for _, u := range pp.Users {
 		secrets = append(secrets, u.Password)
 	}
-	logRendered(ctx, "pool_passwd", &m.poolerFile, map[string]any{"users": len(pp.Users), "warnings": len(ps.Warnings())}, secrets...)
+	logRendered(ctx, "pool_passwd", &m.renderedFile, map[string]any{"users": len(pp.Users), "warnings": len(ps.Warnings())}, secrets...)
 	return true
 }
 
-func (r *pgpoolPasswdResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planRendered(ctx, r.build, req, resp)
-}
-
-func (r *pgpoolPasswdResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *pgpoolPasswdResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[pgpoolPasswdModel](ctx, req, resp)
-}
-
-func (r *pgpoolPasswdResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *pgpoolPasswdResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+// NewPgpoolPasswdResource is the pgtls_pgpool_passwd resource.
+func NewPgpoolPasswdResource() resource.Resource {
+	return newRenderedResource("_pgpool_passwd", pgpoolPasswdSchema(), buildPgpoolPasswd)
 }

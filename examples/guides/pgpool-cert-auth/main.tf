@@ -79,7 +79,7 @@ resource "pgtls_pgpool_conf" "main" {
 resource "local_sensitive_file" "pgpool" {
   for_each = {
     "pgpool.conf"   = pgtls_pgpool_conf.main.sensitive_content
-    "pool_hba.conf" = pgtls_hba_file.pool_hba.content
+    "pool_hba.conf" = pgtls_hba_file.pool_hba.sensitive_content
     "pool_passwd"   = pgtls_pgpool_passwd.main.sensitive_content
     ".pgpoolkey"    = pgtls_pgpool_passwd.main.key_file_content
     "server.crt"    = pgtls_server_cert.pgpool.fullchain_pem
