@@ -1,9 +1,12 @@
 package pooler
 
 import (
+	"math/rand"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
@@ -212,5 +215,70 @@ func TestPgpoolRenderedCertAuthSCRAMBackend(t *testing.T) {
 	r = psqlAs(t, s.g.Port, "bob", "verify-full", testserver.ClientTLS{RootCertPEM: p.rootPEM(), CertPEM: bob.CertPEM, KeyPEM: bob.PrivateKeyPEM}, "SELECT 1")
 	if r.ExitCode == 0 {
 		t.Errorf("bob got in without a pool_passwd entry for PostgreSQL's SCRAM")
+	}
+}
+
+// TestPgpoolPoolPasswdRandomRoundTrip: random user names and passwords
+// (':' and '\' that the file escapes, quotes, blanks, UTF-8, maximum
+// lengths) in AES and TEXT entries, each logged in through a real
+// Pgpool-II 4.3.5 to PostgreSQL's scram-sha-256: Pgpool-II must read back
+// exactly the password written.
+func TestPgpoolPoolPasswdRandomRoundTrip(t *testing.T) {
+	testserver.RequirePgpool(t)
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("PGTLS_FUZZ_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	t.Logf("seed %d (PGTLS_FUZZ_SEED reproduces)", seed)
+	r := rand.New(rand.NewSource(seed))
+	alphabet := []string{"a", "Z", "9", ":", "\\", "'", "\"", " ", "#", "$", "é", "✓", "::", "\\\\"}
+	random := func(max int) string {
+		var b strings.Builder
+		for n := 1 + r.Intn(max); b.Len() < n; {
+			b.WriteString(alphabet[r.Intn(len(alphabet))])
+		}
+		return b.String()
+	}
+	p := newTestPKI(t)
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{HBA: "host all all 127.0.0.1/32 scram-sha-256\n"})
+	const key = `k:e\y "quoted"`
+	pp := PoolPasswd{Key: key}
+	seen := map[string]bool{}
+	for len(pp.Users) < 12 {
+		u := PoolPasswdUser{Name: random(20), Password: random(MaxAESPasswordLen), Format: PoolPasswdAES}
+		if len(pp.Users)%3 == 2 {
+			u.Format, u.Password = PoolPasswdText, random(MaxTextPasswordLen)
+		}
+		if len(pp.Users) == 0 {
+			u.Password = strings.Repeat("x", MaxAESPasswordLen)
+		}
+		if seen[u.Name] || len(u.Name) > 63 {
+			continue
+		}
+		probe := PoolPasswd{Users: []PoolPasswdUser{u}}
+		if u.Format == PoolPasswdAES {
+			probe.Key = key
+		}
+		if probe.Validate().Err() != nil {
+			continue
+		}
+		seen[u.Name] = true
+		pp.Users = append(pp.Users, u)
+		pg.Exec(t, "CREATE ROLE "+quoteIdent(u.Name)+" LOGIN PASSWORD "+quoteLiteral(u.Password))
+	}
+	content, _, err := pp.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, conf, err := startPgpool(t, p, pg, "host all all 127.0.0.1/32 scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n", content, key, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, conf)
+	}
+	for _, u := range pp.Users {
+		ci := map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(s.g.Port), "dbname": "postgres", "user": u.Name,
+			"password": u.Password, "sslmode": "require", "connect_timeout": "10"}
+		if res := testserver.Psql(t, ci, testserver.ClientTLS{}, "SELECT current_user"); res.ExitCode != 0 || strings.TrimSuffix(res.Stdout, "\n") != u.Name {
+			t.Errorf("%q (%s, %d-byte password): exit %d %q %s\npool_passwd:\n%s", u.Name, u.Format, len(u.Password), res.ExitCode, res.Stdout, res.Stderr, content)
+		}
 	}
 }
