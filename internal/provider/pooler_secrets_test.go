@@ -3,6 +3,8 @@ package provider
 import (
 	"fmt"
 	"testing"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/scram"
 )
 
 // poolerSecretInputs registers the secret inputs of the pooler resources
@@ -17,6 +19,28 @@ resource "pgtls_pgbouncer_ini" "b" {
   databases = [{ name = "app", host = "db.example.com", user = "app", password = %s }]
   auth_type = "scram-sha-256"
   auth_file = "/etc/pgbouncer/userlist.txt"
+}
+`, expr)
+		},
+	}, {
+		name: "pgtls_pgbouncer_userlist.users[*].password", typ: "pgtls_pgbouncer_userlist", secret: randomSentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_pgbouncer_userlist" "u" {
+  users = [
+    { name = "scram", password = %[1]s },
+    { name = "md5", format = "md5", password = %[1]s },
+    { name = "plain", format = "plain", password = %[1]s },
+  ]
+}
+`, expr)
+		},
+	}, {
+		name: "pgtls_pgbouncer_userlist.users[*].scram_verifier", typ: "pgtls_pgbouncer_userlist", secret: verifierSentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_pgbouncer_userlist" "u" {
+  users = [{ name = "app", scram_verifier = %s }]
 }
 `, expr)
 		},
@@ -71,4 +95,16 @@ resource "pgtls_pgpool_passwd" "p" {
 `, expr)
 		},
 	}}
+}
+
+// verifierSentinel is a SCRAM verifier of a random password; the verifier
+// and its ServerKey are the needles.
+func verifierSentinel(t *testing.T) (string, []string) {
+	pw, _ := randomSentinel(t)
+	v, err := scram.NewRandom(pw, scram.DefaultIterations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := v.String()
+	return s, []string{s, s[len(s)-44:]}
 }

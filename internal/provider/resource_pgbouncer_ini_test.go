@@ -3,6 +3,8 @@ package provider
 import (
 	"strings"
 	"testing"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/scram"
 )
 
 // Unit tests: the plan of pgtls_pgbouncer_ini through the provider's
@@ -65,5 +67,49 @@ func TestPgBouncerINIPlanUnit(t *testing.T) {
 	r = protoPlan(t, "pgtls_pgbouncer_ini", `{`+strings.Replace(bouncerINIUnitBase, `"server_tls_sslmode": "verify-full"`, `"server_tls_sslmode": "require"`, 1)+`}`)
 	if len(r.errors()) > 0 || len(r.warnings()) != 1 {
 		t.Errorf("want one warning: errors %v warnings %v", r.errors(), r.warnings())
+	}
+}
+
+func TestPgBouncerUserlistPlanUnit(t *testing.T) {
+	sv, err := scram.New("the role's password", []byte("0123456789abcdef"), 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := sv.String()
+	// Only ready verifiers and none: the exact file is known at plan time.
+	r := protoPlan(t, "pgtls_pgbouncer_userlist", `{"users": [{"name": "a\"b", "scram_verifier": "`+v+`"}, {"name": "c", "format": "none"}]}`)
+	if errs := r.errors(); len(errs) > 0 {
+		t.Fatalf("plan errors: %v", errs)
+	}
+	if got := r.str("sensitive_content"); got != `"a""b" "`+v+`"`+"\n\"c\" \"\"\n" {
+		t.Errorf("exact userlist %q", got)
+	}
+	if got := r.str("content"); got != `"a""b" "(sensitive)"`+"\n\"c\" \"\"\n" {
+		t.Errorf("review copy %q", got)
+	}
+	// A password: the review copy is known, the exact file waits for the
+	// salt drawn at apply.
+	r = protoPlan(t, "pgtls_pgbouncer_userlist", `{"users": [{"name": "a", "password": "pw"}]}`)
+	if r.str("content") != "\"a\" \"(sensitive)\"\n" || r.str("sensitive_content") != "<unknown>" || r.str("salts") != "<unknown>" && r.Planned["salts"].IsKnown() {
+		t.Errorf("content %q sensitive %q", r.str("content"), r.str("sensitive_content"))
+	}
+	if w := r.warnings(); len(w) != 0 {
+		t.Errorf("warnings %v", w)
+	}
+	for _, tc := range []struct {
+		name, cfg, attr string
+		want            []string
+	}{
+		{"md5 warned, plain refused when it looks like a hash", `{"users": [{"name": "a", "format": "plain", "password": "md5` + strings.Repeat("0", 32) + `"}]}`,
+			`AttributeName("users").ElementKeyInt(0).AttributeName("password")`, []string{"md5 hash"}},
+		{"bad verifier", `{"users": [{"name": "a", "scram_verifier": "SCRAM-SHA-256$1:x$y:z"}]}`,
+			`AttributeName("users").ElementKeyInt(0).AttributeName("scram_verifier")`, []string{"plain-text password"}},
+		{"iterations bounded", `{"scram_iterations": 100, "users": [{"name": "a", "password": "pw"}]}`, `AttributeName("scram_iterations")`, []string{"4096"}},
+		{"duplicate", `{"users": [{"name": "a", "format": "none"}, {"name": "a", "format": "none"}]}`,
+			`AttributeName("users").ElementKeyInt(1).AttributeName("name")`, []string{"last entry"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantPlanError(t, protoPlan(t, "pgtls_pgbouncer_userlist", tc.cfg), tc.attr, tc.want...)
+		})
 	}
 }

@@ -53,12 +53,15 @@ var secretNameRE = regexp.MustCompile(`(?i)(password|passwd|secret|passphrase|pr
 // declaredNonSecret lists attributes whose name matches secretNameRE but
 // that hold no secret, with the reason. Key: "type.attribute.path".
 var declaredNonSecret = map[string]string{
-	"pgtls_root_ca.public_key_pem":         "a public key",
-	"pgtls_intermediate_ca.public_key_pem": "a public key",
-	"pgtls_server_cert.public_key_pem":     "a public key",
-	"pgtls_client_cert.public_key_pem":     "a public key",
-	"pgtls_pgpool_conf.pool_passwd":        "the path of pool_passwd, not its content",
-	"pgtls_pgpool_conf.ssl_key":            "the path of the key file, not the key",
+	"pgtls_root_ca.public_key_pem":                                 "a public key",
+	"pgtls_intermediate_ca.public_key_pem":                         "a public key",
+	"pgtls_server_cert.public_key_pem":                             "a public key",
+	"pgtls_client_cert.public_key_pem":                             "a public key",
+	"pgtls_libpq_bundle.files.secret":                              "a flag saying whether the file holds a key (the key itself is never in files)",
+	"pgtls_postgresql_conf.password_encryption":                    "the hash method name (scram-sha-256 or md5)",
+	"pgtls_postgresql_conf.ssl_passphrase_command_supports_reload": "a boolean",
+	"pgtls_pgpool_conf.pool_passwd":                                "the path of pool_passwd, not its content",
+	"pgtls_pgpool_conf.ssl_key":                                    "the path of the key file, not the key",
 }
 
 // secretInput is one input that can hold a secret.
@@ -292,14 +295,14 @@ data "pgtls_connection_check" "c" {
 	})
 	caCert := func(t *testing.T) string { c, _ := sentinelCA(t); return hclString(c) }
 	out = append(out, secretInput{
-		name: "pgtls_intermediate_ca.issuer_private_key_pem", typ: "pgtls_intermediate_ca", secret: keySentinel,
+		name: "pgtls_intermediate_ca.ca_private_key_pem", typ: "pgtls_intermediate_ca", secret: keySentinel,
 		extraTypes: []string{"pgtls_root_ca", "pgtls_certificate"},
 		config: func(t *testing.T, expr string, _ *secretEnv) string {
 			return fmt.Sprintf(`
 resource "pgtls_intermediate_ca" "i" {
-  issuer_cert_pem        = %s
-  issuer_private_key_pem = %s
-  subject                = { common_name = "sentinel intermediate" }
+  ca_cert_pem        = %s
+  ca_private_key_pem = %s
+  subject            = { common_name = "sentinel intermediate" }
 }
 
 resource "pgtls_root_ca" "other" {
@@ -330,6 +333,40 @@ resource "pgtls_client_cert" "c" {
   ca_cert_pem        = %s
   ca_private_key_pem = %s
   user               = "app"
+}
+`, caCert(t), expr)
+		},
+	})
+	// Issue 9: configuration renderers.
+	out = append(out, secretInput{
+		name: "pgtls_scram_verifier.password", typ: "pgtls_scram_verifier", secret: randomSentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_scram_verifier" "v" {
+  password = %s
+}
+`, expr)
+		},
+	}, secretInput{
+		name: "pgtls_postgresql_conf.ssl_passphrase_command", typ: "pgtls_postgresql_conf", secret: randomSentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_postgresql_conf" "c" {
+  ssl_key_file           = "/etc/postgresql/server.key"
+  ssl_passphrase_command = %s
+}
+`, expr)
+		},
+	}, secretInput{
+		name: "pgtls_libpq_bundle.private_key_pem", typ: "pgtls_libpq_bundle", secret: keySentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_libpq_bundle" "b" {
+  hosts           = ["db.example.com"]
+  user            = "app"
+  cert_pem        = %[1]s
+  private_key_pem = %[2]s
+  root_cert_pem   = %[1]s
 }
 `, caCert(t), expr)
 		},
