@@ -49,18 +49,13 @@ type pgpoolSetup struct {
 	dir string
 }
 
-// startPgpool renders pgpool.conf (after mutate), pool_hba.conf and
-// pool_passwd, writes the key file and starts a real Pgpool-II 4.3.5 in
-// front of pg.
-func startPgpool(t *testing.T, p *testPKI, pg *testserver.Postgres, hba, poolPasswd, key string, mutate func(c *PgpoolConf)) (*pgpoolSetup, string, error) {
+// startPgpool renders pgpool.conf, pool_hba.conf and pool_passwd, writes
+// the key file and starts a real Pgpool-II 4.3.5 in front of pg.
+func startPgpool(t *testing.T, p *testPKI, pg *testserver.Postgres, hba, poolPasswd, key string) (*pgpoolSetup, string, error) {
 	t.Helper()
 	dir := testserver.NewPoolerDir(t, "pgtls-rp-")
 	port := testserver.FreePort(t)
-	c := pgpoolBase(dir, port, pg.Port)
-	if mutate != nil {
-		mutate(c)
-	}
-	conf, err := c.Render()
+	conf, err := pgpoolBase(dir, port, pg.Port).Render()
 	if err != nil {
 		t.Fatalf("render pgpool.conf: %v", err)
 	}
@@ -91,7 +86,7 @@ func TestPgpoolRenderedCertAuth(t *testing.T) {
 		HBA:   "hostssl all all 127.0.0.1/32 trust\n",
 		Roles: []string{"alice", "bob"},
 	})
-	s, conf, err := startPgpool(t, p, pg, "hostssl all all 0.0.0.0/0 cert\n", "", "", nil)
+	s, conf, err := startPgpool(t, p, pg, "hostssl all all 0.0.0.0/0 cert\n", "", "")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, conf)
 	}
@@ -153,7 +148,7 @@ func TestPgpoolRenderedSCRAMWithAESPoolPasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, conf, err := startPgpool(t, p, pg, "hostssl all all 127.0.0.1/32 scram-sha-256\n", pp, key, nil)
+	s, conf, err := startPgpool(t, p, pg, "hostssl all all 127.0.0.1/32 scram-sha-256\n", pp, key)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, conf)
 	}
@@ -201,7 +196,7 @@ func TestPgpoolRenderedCertAuthSCRAMBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, conf, err := startPgpool(t, p, pg, "hostssl all all 127.0.0.1/32 cert\n", pp, key, nil)
+	s, conf, err := startPgpool(t, p, pg, "hostssl all all 127.0.0.1/32 cert\n", pp, key)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, conf)
 	}
@@ -270,7 +265,7 @@ func TestPgpoolPoolPasswdRandomRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, conf, err := startPgpool(t, p, pg, "host all all 127.0.0.1/32 scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n", content, key, nil)
+	s, conf, err := startPgpool(t, p, pg, "host all all 127.0.0.1/32 scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n", content, key)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, conf)
 	}
