@@ -47,6 +47,14 @@ var inPlace = map[string]map[string]string{
 	},
 	"pgtls_ident_map":  {"name": "rendered", "mappings": "rendered", "postgres_version": "rendered"},
 	"pgtls_ident_file": {"maps": "rendered", "postgres_version": "rendered", "header": "rendered"},
+
+	// Pooler files (rendered the same way; the userlist keeps its salts in
+	// state across updates, so an update never changes a verifier whose
+	// password did not change).
+	"pgtls_pgbouncer_ini":      {"admin_users": "rendered", "auth_dbname": "rendered", "auth_file": "rendered", "auth_hba_file": "rendered", "auth_ident_file": "rendered", "auth_query": "rendered", "auth_type": "rendered", "auth_user": "rendered", "client_tls13_ciphers": "rendered", "client_tls_ca_file": "rendered", "client_tls_cert_file": "rendered", "client_tls_ciphers": "rendered", "client_tls_dheparams": "rendered", "client_tls_ecdhcurve": "rendered", "client_tls_key_file": "rendered", "client_tls_protocols": "rendered", "client_tls_sslmode": "rendered", "databases": "rendered", "header": "rendered", "listen_addr": "rendered", "listen_port": "rendered", "logfile": "rendered", "pgbouncer_version": "rendered", "pidfile": "rendered", "pool_mode": "rendered", "server_tls13_ciphers": "rendered", "server_tls_ca_file": "rendered", "server_tls_cert_file": "rendered", "server_tls_ciphers": "rendered", "server_tls_key_file": "rendered", "server_tls_protocols": "rendered", "server_tls_sslmode": "rendered", "settings": "rendered", "stats_users": "rendered", "unix_socket_dir": "rendered", "users": "rendered"},
+	"pgtls_pgbouncer_userlist": {"header": "rendered", "scram_iterations": "rendered", "users": "rendered"},
+	"pgtls_pgpool_conf":        {"allow_clear_text_frontend_auth": "rendered", "backend_clustering_mode": "rendered", "backends": "rendered", "enable_pool_hba": "rendered", "header": "rendered", "listen_addresses": "rendered", "pool_passwd": "rendered", "port": "rendered", "secret_settings": "rendered", "settings": "rendered", "ssl": "rendered", "ssl_ca_cert": "rendered", "ssl_ca_cert_dir": "rendered", "ssl_cert": "rendered", "ssl_ciphers": "rendered", "ssl_crl_file": "rendered", "ssl_dh_params_file": "rendered", "ssl_ecdh_curve": "rendered", "ssl_key": "rendered", "ssl_passphrase_command": "rendered", "ssl_prefer_server_ciphers": "rendered"},
+	"pgtls_pgpool_passwd":      {"encryption_key": "rendered", "users": "rendered"},
 }
 
 // TestSchemaReplacement walks the schema of every resource the provider
