@@ -1,6 +1,10 @@
 package pooler
 
 import (
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,4 +160,57 @@ func TestPgpoolInvalidBooleanIsOn(t *testing.T) {
 	if r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != "on" {
 		t.Fatalf("PGPOOL SHOW allow_clear_text_frontend_auth: exit %d %q %s (want on: the typo is read as true)", r.ExitCode, r.Stdout, r.Stderr)
 	}
+}
+
+// TestPgpoolSCRAMEntryNotUsable: a SCRAM-SHA-256 verifier in pool_passwd
+// cannot authenticate anyone through Pgpool-II 4.3.5: its scram-sha-256
+// check needs the password itself (a TEXT or AES entry) and refuses a
+// verifier ("has invalid password type"), even a short one and even with
+// PostgreSQL trusting Pgpool-II. A verifier with PostgreSQL's 16-byte salt
+// (133 characters) would also be cut at 128. That is why
+// pgtls_pgpool_passwd offers no SCRAM format and uses AES for
+// scram-sha-256.
+func TestPgpoolSCRAMEntryNotUsable(t *testing.T) {
+	p := newTestPKI(t)
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{HBA: "host all all 127.0.0.1/32 trust\n"})
+	pg.Exec(t, "CREATE ROLE app LOGIN PASSWORD 'pw'")
+	if v := pg.Query(t, "SELECT rolpassword FROM pg_authid WHERE rolname = 'app'")[0][0]; len(v) <= pgpoolMaxToken {
+		t.Errorf("PostgreSQL's verifier is only %d characters", len(v))
+	}
+	short := shortSaltVerifier(t, "pw") // 113 characters: not cut
+	dir := testserver.NewPoolerDir(t, "pgtls-rs-")
+	port := testserver.FreePort(t)
+	conf, err := pgpoolBase(dir, port, pg.Port).Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := p.server()
+	g := testserver.StartPgpoolRendered(t, testserver.RenderedPgpool{Dir: dir, Port: port, Config: "pgpool.conf", HBA: "pool_hba.conf",
+		Files: testserver.RenderedFiles{"pgpool.conf": conf, "pool_hba.conf": "host all all 127.0.0.1/32 scram-sha-256\n",
+			"pool_passwd": "app:" + short + "\n", "server.crt": srv.CertPEM, "server.key": srv.PrivateKeyPEM, "root.crt": p.rootPEM()}})
+	r := testserver.Psql(t, map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(g.Port), "dbname": "postgres", "user": "app",
+		"password": "pw", "sslmode": "disable"}, testserver.ClientTLS{}, "SELECT 1")
+	if r.ExitCode == 0 {
+		t.Fatal("a SCRAM entry in pool_passwd authenticated a client through Pgpool-II: a SCRAM format could be offered")
+	}
+	mustContain(t, "Pgpool-II log", g.Log(), `has invalid password type`)
+}
+
+// shortSaltVerifier computes a SCRAM-SHA-256 verifier with a 1-byte salt
+// (RFC 5802 with PBKDF2-HMAC-SHA-256, 4096 iterations; ASCII password).
+func shortSaltVerifier(t *testing.T, pw string) string {
+	t.Helper()
+	salt := []byte{7}
+	salted, err := pbkdf2.Key(sha256.New, pw, salt, 4096, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := func(key []byte, msg string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	stored := sha256.Sum256(mac(salted, "Client Key"))
+	enc := base64.StdEncoding.EncodeToString
+	return "SCRAM-SHA-256$4096:" + enc(salt) + "$" + enc(stored[:]) + ":" + enc(mac(salted, "Server Key"))
 }

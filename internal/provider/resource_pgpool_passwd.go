@@ -56,7 +56,8 @@ func pgpoolPasswdSchema() schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "Pgpool-II 4.3's `pool_passwd`: `user:secret` lines in the forms Pgpool-II reads, computed at plan " +
 			"time (AES encryption is deterministic, byte for byte what `pg_enc -K key` prints). Use `aes` with scram-sha-256: " +
-			"Pgpool-II needs the password itself to log in to PostgreSQL. Pgpool-II has no comment syntax here, so there is no header.",
+			"Pgpool-II needs the password itself, both to check the client and to log in to PostgreSQL; Pgpool-II 4.3 refuses " +
+			"a SCRAM verifier in pool_passwd (\"invalid password type\"). Pgpool-II has no comment syntax here, so there is no header.",
 		Attributes: mergeAttributes(attrs, renderedFileAttributes("pool_passwd")),
 	}
 }
