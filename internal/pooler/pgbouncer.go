@@ -325,6 +325,8 @@ func (c *PgBouncerINI) validateUsers(col *collector) {
 		if u.PoolMode == "" && u.MaxUserConnections == nil {
 			col.errorf(p, u.Name, "sets nothing (give pool_mode or max_user_connections)")
 		}
+		col.warnf(p.Name("name"), u.Name, "PgBouncer 1.18 knows a [users] entry as a user with an empty password even when auth_file does not list it: "+
+			"it then never runs auth_query for this user (its password logins fail unless auth_file has it), and auth_type trust/any or trust lines let it in")
 	}
 }
 

@@ -1,13 +1,19 @@
 package pooler
 
 import (
+	crand "crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
 	"math/rand"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
@@ -274,6 +280,88 @@ func TestPgpoolPoolPasswdRandomRoundTrip(t *testing.T) {
 			"password": u.Password, "sslmode": "require", "connect_timeout": "10"}
 		if res := testserver.Psql(t, ci, testserver.ClientTLS{}, "SELECT current_user"); res.ExitCode != 0 || strings.TrimSuffix(res.Stdout, "\n") != u.Name {
 			t.Errorf("%q (%s, %d-byte password): exit %d %q %s\npool_passwd:\n%s", u.Name, u.Format, len(u.Password), res.ExitCode, res.Stdout, res.Stderr, content)
+		}
+	}
+}
+
+// TestPgpoolRenderedRemainingSettings proves the TLS settings the other
+// tests do not use with a real Pgpool-II 4.3.5: an encrypted ssl_key opened
+// through ssl_passphrase_command, ssl_crl_file refusing a revoked client
+// certificate, ssl_dh_params_file, ssl_prefer_server_ciphers, and the
+// backend_weight/data_directory/application_name entries as PGPOOL SHOW
+// reports them.
+func TestPgpoolRenderedRemainingSettings(t *testing.T) {
+	openssl := testserver.RequireOpenSSL(t)
+	p := newTestPKI(t)
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{Roles: []string{"alice", "bob"}})
+	dir := testserver.NewPoolerDir(t, "pgtls-rr-")
+	port := testserver.FreePort(t)
+	srv := p.server()
+	run := func(stdin string, args ...string) string {
+		cmd := exec.Command(openssl, args...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("openssl %v: %v", args, err)
+		}
+		return string(out)
+	}
+	encKey := run(srv.PrivateKeyPEM, "pkey", "-aes256", "-passout", "pass:k3y pass")
+	dh := run("", "dhparam", "-dsaparam", "2048")
+	alice, bob := p.client("alice"), p.client("bob")
+	crl, err := x509.CreateRevocationList(crand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: time.Now().Add(-time.Hour), NextUpdate: time.Now().Add(time.Hour),
+		RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: bob.Cert.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)}},
+	}, p.iss.Cert, p.iss.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pgpoolBase(dir, port, pg.Port)
+	c.SSLKey = join(dir, "server.key.enc")
+	c.SSLPassphraseCommand = "/bin/echo k3y pass"
+	c.SSLCRLFile = join(dir, "root.crl")
+	c.SSLDHParamsFile = join(dir, "dh.pem")
+	c.SSLPreferServerCiphers = new(bool)
+	*c.SSLPreferServerCiphers = true
+	w := 3.0
+	c.Backends[0].Weight = &w
+	c.Backends[0].DataDirectory = pg.DataDir()
+	c.Backends[0].ApplicationName = "node0"
+	conf, err := c.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked, _ := c.RenderMasked()
+	if strings.Contains(masked, "k3y") {
+		t.Fatalf("review copy shows the passphrase command:\n%s", masked)
+	}
+	g := testserver.StartPgpoolRendered(t, testserver.RenderedPgpool{Dir: dir, Port: port, Config: "pgpool.conf", HBA: "pool_hba.conf",
+		Files: testserver.RenderedFiles{"pgpool.conf": conf, "pool_hba.conf": "hostssl all all 127.0.0.1/32 cert\nhost all postgres 127.0.0.1/32 trust\n",
+			"pool_passwd": "", "server.crt": srv.CertPEM, "server.key.enc": encKey, "root.crt": p.rootPEM(), "dh.pem": dh,
+			"root.crl": string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl}))}})
+	tlsOf := func(c *pki.Issued) testserver.ClientTLS {
+		return testserver.ClientTLS{RootCertPEM: p.rootPEM(), CertPEM: c.CertPEM, KeyPEM: c.PrivateKeyPEM}
+	}
+	if r := psqlAs(t, g.Port, "alice", "verify-full", tlsOf(alice), "SELECT current_user"); r.ExitCode != 0 {
+		t.Fatalf("alice (TLS with the passphrase-protected key): %s\n%s", r.Stderr, g.Log())
+	}
+	if r := psqlAs(t, g.Port, "bob", "verify-full", tlsOf(bob), "SELECT 1"); r.ExitCode == 0 {
+		t.Errorf("bob's revoked certificate was accepted despite ssl_crl_file")
+	}
+	show := func(name string) string {
+		r := testserver.Psql(t, map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(g.Port), "dbname": "postgres", "user": "postgres", "sslmode": "disable"},
+			testserver.ClientTLS{}, "PGPOOL SHOW "+name)
+		if r.ExitCode != 0 {
+			t.Fatalf("PGPOOL SHOW %s: %s", name, r.Stderr)
+		}
+		return strings.TrimSpace(r.Stdout)
+	}
+	for name, want := range map[string]string{
+		"backend_weight0": "3", "backend_data_directory0": pg.DataDir(), "backend_application_name0": "node0",
+		"ssl_prefer_server_ciphers": "on", "ssl_crl_file": c.SSLCRLFile, "ssl_dh_params_file": c.SSLDHParamsFile,
+	} {
+		if got := show(name); got != want {
+			t.Errorf("PGPOOL SHOW %s = %q, want %q", name, got, want)
 		}
 	}
 }

@@ -197,3 +197,65 @@ func TestPgBouncerUserlistRandomLogins(t *testing.T) {
 		}
 	}
 }
+
+// TestPgBouncerRenderedAuthQueryAndUsers proves with a real PgBouncer 1.18
+// the settings the other tests do not use: auth_user + auth_query (a user
+// missing from userlist.txt is looked up in PostgreSQL; its SCRAM verifier
+// comes from there, so PgBouncer's SCRAM pass-through works), stats_users
+// (SHOW allowed, RELOAD refused), the [users] section and pool_mode. It
+// also pins down why a [users] entry is a warning: PgBouncer then knows the
+// user with an empty password and never looks it up with auth_query.
+func TestPgBouncerRenderedAuthQueryAndUsers(t *testing.T) {
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{HBA: "host all all 127.0.0.1/32 scram-sha-256\n"})
+	pg.Exec(t, `CREATE ROLE lookup SUPERUSER LOGIN PASSWORD 'lookup pw'; CREATE ROLE dave LOGIN PASSWORD 'dave''s pw'; CREATE ROLE eve LOGIN PASSWORD 'eve pw'`)
+	dir := testserver.NewPoolerDir(t, "pgtls-rq-")
+	port := testserver.FreePort(t)
+	l := Userlist{Users: []UserlistUser{
+		{Name: "lookup", Format: UserlistPlain, Password: "lookup pw"},
+		{Name: "stats", Format: UserlistPlain, Password: "stats pw"},
+	}}
+	users, err := l.Render(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &PgBouncerINI{
+		Databases:  []PgBouncerDatabase{{Name: "postgres", Host: "127.0.0.1", Port: i64(pg.Port)}},
+		Users:      []PgBouncerUser{{Name: "eve", PoolMode: "session", MaxUserConnections: i64(3)}},
+		ListenAddr: []string{"127.0.0.1"}, ListenPort: i64(port), UnixSocketDir: strp(dir),
+		LogFile: join(dir, "b.log"), PidFile: join(dir, "b.pid"),
+		AuthType: "scram-sha-256", AuthFile: join(dir, "userlist.txt"),
+		AuthUser: "lookup", AuthQuery: "SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename = $1",
+		StatsUsers: []string{"stats"}, PoolMode: "transaction",
+	}
+	ini, err := c.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := testserver.StartPgBouncerRendered(t, testserver.RenderedPgBouncer{Dir: dir, Port: port, Config: "b.ini", LogFile: c.LogFile,
+		Files: testserver.RenderedFiles{"b.ini": ini, "userlist.txt": users}})
+	q := func(db, user, pw, sql string) testserver.PsqlResult {
+		return testserver.Psql(t, map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(port), "dbname": db, "user": user,
+			"password": pw, "sslmode": "disable"}, testserver.ClientTLS{}, sql)
+	}
+	if r := q("postgres", "dave", "dave's pw", "SELECT current_user"); r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != "dave" {
+		t.Errorf("dave via auth_query: exit %d %q %s\n%s", r.ExitCode, r.Stdout, r.Stderr, b.Log())
+	}
+	if r := q("postgres", "dave", "wrong", "SELECT 1"); r.ExitCode == 0 {
+		t.Errorf("dave got in with a wrong password")
+	}
+	if r := q("pgbouncer", "stats", "stats pw", "SHOW CONFIG"); r.ExitCode != 0 || !strings.Contains(r.Stdout, "pool_mode|transaction|") {
+		t.Errorf("stats user SHOW CONFIG: exit %d %s", r.ExitCode, r.Stderr)
+	}
+	if r := q("pgbouncer", "stats", "stats pw", "RELOAD"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "admin access needed") {
+		t.Errorf("stats user RELOAD: exit %d %q (want admin access needed)", r.ExitCode, r.Stderr)
+	}
+	if r := q("pgbouncer", "stats", "stats pw", "SHOW USERS"); r.ExitCode != 0 || !strings.Contains(r.Stdout, "eve|session") {
+		t.Errorf("SHOW USERS lacks eve's pool_mode: %q %s", r.Stdout, r.Stderr)
+	}
+	if r := q("postgres", "eve", "eve pw", "SELECT 1"); r.ExitCode == 0 {
+		t.Errorf("eve, listed in [users] only, logged in via auth_query: the [users] warning is obsolete")
+	}
+	if ws := c.Validate().Warnings(); len(ws) != 1 || ws[0].Path.String() != "users[0].name" {
+		t.Errorf("want the [users] warning, got %v", ws)
+	}
+}
