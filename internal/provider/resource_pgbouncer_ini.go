@@ -135,8 +135,9 @@ func pgBouncerINISchema() schema.Schema {
 			NestedObject:        schema.NestedAttributeObject{Attributes: dbAttrs},
 		},
 		"users": schema.ListNestedAttribute{
-			MarkdownDescription: "The `[users]` section: per-user `pool_mode` / `max_user_connections`.",
-			Optional:            true,
+			MarkdownDescription: "The `[users]` section: per-user `pool_mode` / `max_user_connections`. PgBouncer 1.18 then knows the user with an " +
+				"empty password even if `auth_file` does not list it: no `auth_query` lookup for it, and trust lets it in (a plan warning).",
+			Optional: true,
 			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 				"name":                 schema.StringAttribute{Required: true, MarkdownDescription: "User name (letters, digits, `_`, `.`, `-`)."},
 				"pool_mode":            optStr("`session`, `transaction` or `statement`.", stringvalidator.OneOf(pooler.PoolModes...)),
