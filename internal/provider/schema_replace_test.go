@@ -33,28 +33,12 @@ var inPlace = map[string]map[string]string{
 	"pgtls_server_cert":     {"early_renewal_hours": "renewal window only"},
 	"pgtls_client_cert":     {"early_renewal_hours": "renewal window only"},
 
-	// Rendered resources: every output is recomputed from the inputs at
-	// plan time and nothing is issued or stored elsewhere, so an update in
-	// place is exactly a new rendering.
-	"pgtls_hba_rule": {
-		"type": "rendered", "databases": "rendered", "users": "rendered", "address": "rendered", "netmask": "rendered",
-		"method": "rendered", "clientcert": "rendered", "clientname": "rendered", "map": "rendered", "options": "rendered",
-		"comment": "rendered", "postgres_version": "rendered", "secret_options": "rendered",
-	},
-	"pgtls_hba_file": {
-		"rules": "rendered", "ident_maps": "rendered", "target": "rendered", "postgres_version": "rendered",
-		"header": "rendered", "lint": "rendered",
-	},
-	"pgtls_ident_map":  {"name": "rendered", "mappings": "rendered", "postgres_version": "rendered"},
-	"pgtls_ident_file": {"maps": "rendered", "postgres_version": "rendered", "header": "rendered"},
-
-	// Pooler files (rendered the same way; the userlist keeps its salts in
-	// state across updates, so an update never changes a verifier whose
-	// password did not change).
-	"pgtls_pgbouncer_ini":      {"admin_users": "rendered", "auth_dbname": "rendered", "auth_file": "rendered", "auth_hba_file": "rendered", "auth_ident_file": "rendered", "auth_query": "rendered", "auth_type": "rendered", "auth_user": "rendered", "client_tls13_ciphers": "rendered", "client_tls_ca_file": "rendered", "client_tls_cert_file": "rendered", "client_tls_ciphers": "rendered", "client_tls_dheparams": "rendered", "client_tls_ecdhcurve": "rendered", "client_tls_key_file": "rendered", "client_tls_protocols": "rendered", "client_tls_sslmode": "rendered", "databases": "rendered", "header": "rendered", "listen_addr": "rendered", "listen_port": "rendered", "logfile": "rendered", "pgbouncer_version": "rendered", "pidfile": "rendered", "pool_mode": "rendered", "server_tls13_ciphers": "rendered", "server_tls_ca_file": "rendered", "server_tls_cert_file": "rendered", "server_tls_ciphers": "rendered", "server_tls_key_file": "rendered", "server_tls_protocols": "rendered", "server_tls_sslmode": "rendered", "settings": "rendered", "stats_users": "rendered", "unix_socket_dir": "rendered", "users": "rendered"},
-	"pgtls_pgbouncer_userlist": {"header": "rendered", "scram_iterations": "rendered", "users": "rendered"},
-	"pgtls_pgpool_conf":        {"allow_clear_text_frontend_auth": "rendered", "backend_clustering_mode": "rendered", "backends": "rendered", "enable_pool_hba": "rendered", "header": "rendered", "listen_addresses": "rendered", "pool_passwd": "rendered", "port": "rendered", "secret_settings": "rendered", "settings": "rendered", "ssl": "rendered", "ssl_ca_cert": "rendered", "ssl_ca_cert_dir": "rendered", "ssl_cert": "rendered", "ssl_ciphers": "rendered", "ssl_crl_file": "rendered", "ssl_dh_params_file": "rendered", "ssl_ecdh_curve": "rendered", "ssl_key": "rendered", "ssl_passphrase_command": "rendered", "ssl_prefer_server_ciphers": "rendered"},
-	"pgtls_pgpool_passwd":      {"encryption_key": "rendered", "users": "rendered"},
+	// The verifier is recomputed in place (with a fresh random salt when the
+	// password or iterations change, ModifyPlan decides): nothing else holds it.
+	"pgtls_scram_verifier": {"password": "recomputed", "iterations": "recomputed", "salt": "recomputed"},
+	// userlist.txt is re-rendered in place; verifiers computed from
+	// passwords keep their salt (in state) across updates.
+	"pgtls_pgbouncer_userlist": {"header": "rendered", "scram_iterations": "recomputed", "users": "recomputed"},
 }
 
 // TestSchemaReplacement walks the schema of every resource the provider
@@ -74,6 +58,14 @@ func TestSchemaReplacement(t *testing.T) {
 			t.Fatalf("%s: schema: %v", md.TypeName, sr.Diagnostics)
 		}
 		seen[md.TypeName] = true
+		if _, ok := r.(interface{ rendersInPlace() }); ok {
+			// Built with newRenderedResource: every input re-renders in
+			// place by construction.
+			if _, listed := inPlace[md.TypeName]; listed {
+				problems = append(problems, fmt.Sprintf("%s is a rendered resource (in place by construction) but also listed in inPlace", md.TypeName))
+			}
+			continue
+		}
 		allowed := inPlace[md.TypeName]
 		for _, name := range sortedKeys(sr.Schema.Attributes) {
 			a := sr.Schema.Attributes[name]
