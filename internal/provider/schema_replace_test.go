@@ -36,6 +36,9 @@ var inPlace = map[string]map[string]string{
 	// The verifier is recomputed in place (with a fresh random salt when the
 	// password or iterations change, ModifyPlan decides): nothing else holds it.
 	"pgtls_scram_verifier": {"password": "recomputed", "iterations": "recomputed", "salt": "recomputed"},
+	// userlist.txt is re-rendered in place; verifiers computed from
+	// passwords keep their salt (in state) across updates.
+	"pgtls_pgbouncer_userlist": {"header": "rendered", "scram_iterations": "recomputed", "users": "recomputed"},
 }
 
 // TestSchemaReplacement walks the schema of every resource the provider

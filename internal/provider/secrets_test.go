@@ -60,6 +60,8 @@ var declaredNonSecret = map[string]string{
 	"pgtls_libpq_bundle.files.secret":                              "a flag saying whether the file holds a key (the key itself is never in files)",
 	"pgtls_postgresql_conf.password_encryption":                    "the hash method name (scram-sha-256 or md5)",
 	"pgtls_postgresql_conf.ssl_passphrase_command_supports_reload": "a boolean",
+	"pgtls_pgpool_conf.pool_passwd":                                "the path of pool_passwd, not its content",
+	"pgtls_pgpool_conf.ssl_key":                                    "the path of the key file, not the key",
 }
 
 // secretInput is one input that can hold a secret.
@@ -369,6 +371,7 @@ resource "pgtls_libpq_bundle" "b" {
 `, caCert(t), expr)
 		},
 	})
+	out = append(out, poolerSecretInputs()...)
 	return out
 }
 
