@@ -28,6 +28,7 @@ type attempt struct {
 	clientSent        bool
 	certAsked         bool // the server sent a CertificateRequest
 	localAddr         *net.TCPAddr
+	remoteAddr        string // the address the last dial reached ("" when none was reached)
 	dialErr           error  // our own failure inside DialFunc (TCP, SSLRequest, handshake, verification)
 	dialCat           string // its category
 	authOK            atomic.Bool

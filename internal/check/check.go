@@ -188,6 +188,19 @@ type Result struct {
 	AuthenticatedUser string   // current_user
 	ServerVersion     string   // server_version parameter status
 	SSLStat           *SSLStat // nil when the session's backend is not directly connected to us (pooler) or has no pg_stat_ssl
+
+	// Attempts are the connections the mode made, in order (libpq's
+	// fallbacks make a second one), for logs and debugging.
+	Attempts []Attempt
+	Duration time.Duration // the whole probe, including the session queries
+}
+
+// Attempt is one connection attempt of a probe.
+type Attempt struct {
+	TLS      bool   // began with an SSLRequest
+	Address  string // the address reached ("host:port" or the socket), "" when none was
+	Outcome  string // "connected", or the error
+	Duration time.Duration
 }
 
 // Expectation maps a mode to whether success is expected.

@@ -30,6 +30,7 @@ func dialAndNegotiate(ctx context.Context, m *material, mode SSLMode, a *attempt
 	if tcp, ok := raw.LocalAddr().(*net.TCPAddr); ok {
 		a.localAddr = tcp
 	}
+	a.remoteAddr = raw.RemoteAddr().String()
 	if !a.useTLS {
 		return raw, nil
 	}

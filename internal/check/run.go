@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Run probes every requested sslmode concurrently and returns one Result per
@@ -44,14 +45,25 @@ func Run(ctx context.Context, req Request) []Result {
 	return results
 }
 
-func probeMode(parent context.Context, req Request, m *material, mode SSLMode) Result {
+func probeMode(parent context.Context, req Request, m *material, mode SSLMode) (res Result) {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(parent, m.timeout)
 	defer cancel()
-	res := Result{Mode: mode}
+	res = Result{Mode: mode}
+	defer func() { res.Duration = time.Since(start) }()
 
 	run := func(useTLS bool) *attempt {
 		a := &attempt{useTLS: useTLS}
+		t0 := time.Now()
 		connectAttempt(ctx, req, m, mode, a)
+		outcome := "connected"
+		if a.conn == nil {
+			outcome = "failed"
+			if a.finalErr != nil {
+				outcome = "failed: " + oneLine(a.finalErr.Error())
+			}
+		}
+		res.Attempts = append(res.Attempts, Attempt{TLS: useTLS, Address: a.remoteAddr, Outcome: outcome, Duration: time.Since(t0)})
 		return a
 	}
 

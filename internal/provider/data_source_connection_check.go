@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/check"
 )
@@ -388,6 +389,7 @@ func (d *connectionCheckDataSource) Read(ctx context.Context, req datasource.Rea
 	}
 
 	results := check.Run(ctx, in.req)
+	logCheckResults(logCtx(ctx, "connection_check", in.req.Password, in.req.ClientKeyPEM), results)
 
 	elems := map[string]attr.Value{}
 	for _, r := range results {
@@ -454,4 +456,33 @@ func resultObject(r check.Result) (types.Object, diag.Diagnostics) {
 	})
 	diags.Append(d...)
 	return obj, diags
+}
+
+// logCheckResults logs each sslmode's probe and its connection attempts:
+// what an operator needs to see why a mode failed (address tried, TLS or
+// not, outcome, timings). Passwords and keys are masked by logCtx.
+func logCheckResults(ctx context.Context, results []check.Result) {
+	for _, r := range results {
+		tflog.Info(ctx, "connection check probe", map[string]any{
+			"sslmode":     string(r.Mode),
+			"success":     r.Success,
+			"path":        r.Path,
+			"tls_version": r.TLSVersion,
+			"category":    r.Category,
+			"error":       r.Error,
+			"role":        r.AuthenticatedUser,
+			"attempts":    len(r.Attempts),
+			"duration_ms": r.Duration.Milliseconds(),
+		})
+		for i, a := range r.Attempts {
+			tflog.Debug(ctx, "connection check attempt", map[string]any{
+				"sslmode":     string(r.Mode),
+				"attempt":     i + 1,
+				"tls":         a.TLS,
+				"address":     a.Address,
+				"outcome":     a.Outcome,
+				"duration_ms": a.Duration.Milliseconds(),
+			})
+		}
+	}
 }

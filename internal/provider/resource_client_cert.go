@@ -163,7 +163,7 @@ func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequ
 		resp.Diagnostics.AddError("Could not encode the client key as PKCS#8", err.Error())
 		return
 	}
-	m.setLeaf(issued, now)
+	m.setLeaf(ctx, issued, iss, now)
 	m.PrivateKeyPK = types.StringValue(pk8)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
