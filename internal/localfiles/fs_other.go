@@ -47,6 +47,9 @@ type Change struct {
 	Written, Removed, Warnings []string
 }
 
+// Previous is never set on this platform.
+func (c *Change) Previous(string) ([]byte, bool) { return nil, false }
+
 // Undo is not supported on this platform.
 func (c *Change) Undo() error { return errUnsupported }
 

@@ -571,6 +571,20 @@ func restoreOne(p *dir, base string, prev current) error {
 	return nil
 }
 
+// Previous returns the content that stood at name before Apply replaced or
+// removed it (ok is false when name was not changed, or nothing was there).
+func (c *Change) Previous(name string) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	for _, s := range c.saved {
+		if s.name == name && s.prev.exists && s.prev.regular {
+			return s.prev.content, true
+		}
+	}
+	return nil, false
+}
+
 // Undo puts back what stood at every name Apply wrote or removed: the old
 // content, mode and owner, or nothing where there was nothing. Each file is
 // replaced atomically, as in Apply.
