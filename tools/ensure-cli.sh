@@ -4,6 +4,7 @@
 #
 #   tools/ensure-cli.sh terraform   -> prints the path of Terraform 1.5.7
 #   tools/ensure-cli.sh tofu        -> prints the path of OpenTofu (tools/tofu/go.mod)
+#   tools/ensure-cli.sh golangci-lint -> prints the path of golangci-lint (v2, pinned below)
 #
 # There is no release download here, only the Go module proxy, so both are
 # built from source. The cache directory is $PGTLS_CACHE, default
@@ -13,6 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PGTLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgtls}
 terraform_version=1.5.7
+golangci_version=2.15.0
 tofu_version=$(awk '$1 == "require" && $2 == "github.com/opentofu/opentofu" {print $3}' "$root/tools/tofu/go.mod")
 tofu_version=${tofu_version#v}
 
@@ -50,9 +52,24 @@ build_tofu() {
   echo "$out"
 }
 
+build_golangci() {
+  local out="$cache/bin/golangci-lint-$golangci_version"
+  if [ ! -x "$out" ]; then
+    echo "building golangci-lint $golangci_version into $out (first run only, ~3 min)" >&2
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && GOBIN="$tmp" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$golangci_version") >&2
+    mv "$tmp/golangci-lint" "$out.partial"
+    mv "$out.partial" "$out"
+    rm -rf "$tmp"
+  fi
+  echo "$out"
+}
+
 case "${1:-}" in
   terraform) build_terraform ;;
   tofu) build_tofu ;;
-  all) build_terraform; build_tofu ;;
-  *) echo "usage: $0 terraform|tofu|all" >&2; exit 2 ;;
+  golangci-lint) build_golangci ;;
+  all) build_terraform; build_tofu; build_golangci ;;
+  *) echo "usage: $0 terraform|tofu|golangci-lint|all" >&2; exit 2 ;;
 esac

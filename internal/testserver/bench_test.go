@@ -24,7 +24,7 @@ func (c *cleanupTB) runCleanups() {
 // stop+removal, reported as start-ms and stop-ms per server.
 func BenchmarkStartPostgres(b *testing.B) {
 	RequirePostgres(b)
-	if _, err := templateDataDir(); err != nil {
+	if _, err := templateDataDir(aptBinaries); err != nil {
 		b.Fatal(err)
 	}
 	var start, stop time.Duration

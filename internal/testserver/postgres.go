@@ -21,6 +21,10 @@ import (
 
 // PostgresConfig configures StartPostgres.
 type PostgresConfig struct {
+	// Version is the PostgreSQL major to run: 13 to 18 use the builds
+	// tools/ensure-postgres.sh installs (see Majors); 0 (the default) is the
+	// Debian PostgreSQL 15 from apt. psql 15 is the client either way.
+	Version      int
 	SSL          bool              // ssl = on; needs CertPEM/KeyPEM (when both are empty, a throwaway self-signed ECDSA cert for 127.0.0.1/localhost is generated)
 	CertPEM      string            // server certificate (+ chain), written to server.crt (ssl_cert_file)
 	KeyPEM       string            // server key, written 0600 owned by postgres (ssl_key_file)
@@ -33,10 +37,12 @@ type PostgresConfig struct {
 	Roles        []string          // roles created WITH LOGIN after start (quoted identifiers)
 }
 
-// Postgres is a running throwaway PostgreSQL 15 server.
+// Postgres is a running throwaway PostgreSQL server.
 type Postgres struct {
 	Host      string // always "127.0.0.1"
 	Port      int
+	Major     int    // PostgreSQL major version of the running server
+	Build     string // which build: "Debian PostgreSQL 15" or the npm build
 	Dir       string // temp root (data dir is Dir/data), owned by postgres
 	SocketDir string
 
@@ -57,50 +63,64 @@ func (p *Postgres) logTail() string {
 	return "--- server log (" + p.proc.logPath + ") ---\n" + tail(p.Log(), logTailLines)
 }
 
-// template is an initdb'ed data directory shared by all servers of this
-// version: created once (per machine and PostgreSQL build, under baseDir())
+// A template is an initdb'ed data directory shared by all servers of one
+// PostgreSQL build: created once (per machine and build, under baseDir())
 // and copied with cp -a per server.
+type template struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
 var (
-	templateOnce sync.Once
-	templateDir  string
-	templateErr  error
-	// TemplateInitDuration is how long preparing the template took in this
-	// process (0 when a cached template from an earlier run was reused).
+	templatesMu sync.Mutex
+	templates   = map[string]*template{} // by postgres binary path
+	// templateInitDuration is how long preparing the last template took in
+	// this process (0 when a cached template from an earlier run was reused).
 	templateInitDuration time.Duration
 )
 
-func pgVersion() (string, error) {
-	out, err := exec.Command(pgPostgres, "--version").Output()
+func pgVersion(b binaries) (string, error) {
+	out, err := exec.Command(b.postgres, "--version").Output()
 	if err != nil {
-		return "", fmt.Errorf("%s --version: %w", pgPostgres, err)
+		return "", fmt.Errorf("%s --version: %w", b.postgres, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }
 
-func templateDataDir() (string, error) {
-	templateOnce.Do(func() {
+func templateDataDir(b binaries) (string, error) {
+	templatesMu.Lock()
+	tp, ok := templates[b.postgres]
+	if !ok {
+		tp = &template{}
+		templates[b.postgres] = tp
+	}
+	templatesMu.Unlock()
+	tp.once.Do(func() {
 		t0 := time.Now()
-		templateDir, templateErr = prepareTemplate()
+		tp.dir, tp.err = prepareTemplate(b)
 		templateInitDuration = time.Since(t0)
 	})
-	return templateDir, templateErr
+	return tp.dir, tp.err
 }
 
-func prepareTemplate() (string, error) {
+func prepareTemplate(b binaries) (string, error) {
 	u, err := serverUser()
 	if err != nil {
 		return "", err
 	}
-	ver, err := pgVersion()
+	ver, err := pgVersion(b)
 	if err != nil {
 		return "", err
 	}
+	// The build directory is part of the key: two builds of one version
+	// (Debian's and npm's 15.x) get their own templates.
 	key := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' {
 			return r
 		}
 		return '-'
-	}, ver)
+	}, ver+"-"+shortHash(b.postgres))
 	final := filepath.Join(baseDir(), fmt.Sprintf("pgtls-pgtemplate-%s-wal1-uid%d", key, u.uid))
 	if templateUsable(final, u) {
 		return final, nil
@@ -119,8 +139,12 @@ func prepareTemplate() (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := runAsServerUser(ctx, tmp, pgInitdb, "-D", filepath.Join(tmp, "data"),
-		"-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions", "--wal-segsize=1")
+	args := []string{"-D", filepath.Join(tmp, "data"),
+		"-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"}
+	if b.major >= 14 {
+		args = append(args, "--no-instructions") // added in 14
+	}
+	out, err := runAsServerUser(ctx, tmp, append([]string{b.initdb}, args...)...)
 	if err != nil {
 		return "", fmt.Errorf("initdb failed: %v\n%s", err, out)
 	}
@@ -155,7 +179,11 @@ func templateUsable(dir string, u osUser) bool {
 // directory (also on test failure/panic).
 func StartPostgres(t testing.TB, cfg PostgresConfig) *Postgres {
 	t.Helper()
-	RequirePostgres(t)
+	RequirePostgresVersion(t, cfg.Version)
+	bins, problem := binariesFor(cfg.Version)
+	if problem != "" {
+		t.Fatalf("testserver: %s", problem) // unreachable: RequirePostgresVersion skipped or failed
+	}
 	if cfg.SSL && (cfg.CertPEM == "") != (cfg.KeyPEM == "") {
 		t.Fatalf("testserver: PostgresConfig.SSL needs both CertPEM and KeyPEM, or neither (then a throwaway certificate is generated)")
 	}
@@ -172,7 +200,7 @@ func StartPostgres(t testing.TB, cfg PostgresConfig) *Postgres {
 			t.Fatalf("testserver: PostgresConfig.Settings has an invalid setting name %q", k)
 		}
 	}
-	tmpl, err := templateDataDir()
+	tmpl, err := templateDataDir(bins)
 	if err != nil {
 		t.Fatalf("testserver: preparing the initdb template: %v", err)
 	}
@@ -180,7 +208,7 @@ func StartPostgres(t testing.TB, cfg PostgresConfig) *Postgres {
 
 	t0 := time.Now()
 	dir := newServerDir(t, "pgtls-pg-")
-	p := &Postgres{Host: "127.0.0.1", Dir: dir, SocketDir: dir}
+	p := &Postgres{Host: "127.0.0.1", Dir: dir, SocketDir: dir, Major: bins.major, Build: bins.label}
 	data := p.DataDir()
 	if out, err := exec.Command("cp", "-a", filepath.Join(tmpl, "data"), data).CombinedOutput(); err != nil {
 		t.Fatalf("testserver: copy template data dir: %v\n%s", err, out)
@@ -270,7 +298,7 @@ func StartPostgres(t testing.TB, cfg PostgresConfig) *Postgres {
 		must(ensureInclude(filepath.Join(data, "postgresql.conf")), "include pgtls.conf")
 
 		logPath := filepath.Join(dir, fmt.Sprintf("postgres-%d.log", attempt))
-		proc, err := startProcess("postgres", u, logPath, dir, []string{pgPostgres, "-D", data}, syscall.SIGQUIT)
+		proc, err := startProcess("postgres", u, logPath, dir, []string{bins.postgres, "-D", data}, syscall.SIGQUIT)
 		must(err, "start postgres")
 		p.proc = proc
 		t.Cleanup(func() {
