@@ -243,7 +243,7 @@ func Inspect(dirPath string, names []string) ([]Observed, error) {
 	for i, n := range names {
 		out[i].Name = n
 		if err := ValidateName(n); err != nil {
-			return nil, fmt.Errorf("file %q: name %v", n, err)
+			return nil, fmt.Errorf("file %q: name %w", n, err)
 		}
 	}
 	d, err := openDir(dirPath)
@@ -621,7 +621,7 @@ func (c *Change) Undo() error {
 func Remove(dirPath string, names []string) (removed, warnings []string, err error) {
 	for _, n := range names {
 		if err := ValidateName(n); err != nil {
-			return nil, nil, fmt.Errorf("file %q: name %v", n, err)
+			return nil, nil, fmt.Errorf("file %q: name %w", n, err)
 		}
 	}
 	d, err := openDir(dirPath)

@@ -460,7 +460,7 @@ func pgConfirm(ctx context.Context, t Target, srv *pgServer, ix *fileIndex) (*ch
 // failed reload's; "" when that one was never seen).
 func pgWaitBack(ctx context.Context, t Target, seen string) error {
 	deadline := time.Now().Add(t.timeout())
-	last := "no connection yet"
+	var last string
 	for {
 		s, err := connect(ctx, t, "")
 		if err == nil {
