@@ -129,8 +129,10 @@ func (e ProblemsError) Error() string {
 	return "invalid file set: " + strings.Join(s, "; ")
 }
 
-// FormatMode prints a mode as four octal digits ("0600").
-func FormatMode(m fs.FileMode) string { return fmt.Sprintf("%04o", uint32(m.Perm())) }
+// FormatMode prints a mode as four octal digits ("0600"). Modes read from
+// disk (Observed.Mode) carry the raw setuid, setgid and sticky bits
+// (0o7000), which show as the first digit.
+func FormatMode(m fs.FileMode) string { return fmt.Sprintf("%04o", uint32(m)&0o7777) }
 
 // ParseMode reads an octal mode of three or four digits ("600", "0640").
 // Only permission bits are accepted: setuid, setgid and sticky bits have no

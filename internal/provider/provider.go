@@ -105,6 +105,7 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewHBAFileResource,
 		NewIdentMapResource,
 		NewIdentFileResource,
+		NewFileSetResource,
 	}
 }
 

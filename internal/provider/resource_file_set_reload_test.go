@@ -1,0 +1,245 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
+)
+
+// serverOwner is who must own the files a test server reads: postgres when
+// the tests run as root (the servers then run as postgres).
+func serverOwner() string {
+	if os.Geteuid() == 0 {
+		return "postgres"
+	}
+	return currentUserNameOrEmpty()
+}
+
+func currentUserNameOrEmpty() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return strconv.Itoa(os.Geteuid())
+}
+
+// The rules in force before and after: admin (superuser, SCRAM) reloads;
+// app1 is in under hbaA, app2 under hbaB.
+const (
+	reloadHBAA = "local all postgres trust\nhostssl all admin 127.0.0.1/32 scram-sha-256\nhostssl all app1 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 reject\n"
+	reloadHBAB = "local all postgres trust\nhostssl all admin 127.0.0.1/32 scram-sha-256\nhostssl all app2 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 reject\n"
+)
+
+func reloadPGConfig(checks string) string {
+	return liveServerPKI + `
+variable "server_dir" { type = string }
+variable "owner" { type = string }
+variable "hba" { type = string }
+
+resource "pgtls_file_set" "pg" {
+  directory = var.server_dir
+  owner     = var.owner
+  files = {
+    "data/pg_hba.conf" = { content = var.hba }
+    "server.crt"       = { content = pgtls_server_cert.db.fullchain_pem }
+  }
+  sensitive_files = {
+    "server.key" = { content = pgtls_server_cert.db.private_key_pem }
+  }
+  reload = {
+    program       = "postgresql"
+    host          = "127.0.0.1"
+    server_name   = "localhost"
+    port          = var.port
+    user          = "admin"
+    password      = "admin secret"
+    root_cert_pem = pgtls_root_ca.root.cert_pem
+  }
+}
+` + checks
+}
+
+// appCheck proves, from Terraform, who gets in after the apply: the data
+// source is read after pgtls_file_set has reloaded the server.
+const appCheck = `
+data "pgtls_connection_check" "app1" {
+  depends_on    = [pgtls_file_set.pg]
+  host          = "localhost"
+  port          = var.port
+  user          = "app1"
+  database      = "postgres"
+  root_cert_pem = pgtls_root_ca.root.cert_pem
+  sslmodes      = ["verify-full"]
+}
+
+data "pgtls_connection_check" "app2" {
+  depends_on    = [pgtls_file_set.pg]
+  host          = "localhost"
+  port          = var.port
+  user          = "app2"
+  database      = "postgres"
+  root_cert_pem = pgtls_root_ca.root.cert_pem
+  sslmodes      = ["verify-full"]
+}
+`
+
+// psqlLogin reports whether role logs in to srv with psql over TLS.
+func psqlLogin(t *testing.T, srv *testserver.Postgres, role, password string) bool {
+	t.Helper()
+	ci := map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(srv.Port), "user": role,
+		"dbname": "postgres", "sslmode": "require", "connect_timeout": "5"}
+	if password != "" {
+		ci["password"] = password
+	}
+	r := testserver.Psql(t, ci, testserver.ClientTLS{}, "SELECT current_user")
+	return r.ExitCode == 0 && strings.TrimSpace(r.Stdout) == role
+}
+
+// TestAccFileSet_reloadPostgres is the lock-out test from Terraform with a
+// real PostgreSQL 15 whose certificate, key and CA come from Terraform:
+//   - a pg_hba.conf line the server refuses fails the apply with
+//     PostgreSQL's own error and line; the old file stays, the server is
+//     not reloaded and every login that worked still works;
+//   - a valid file that would lock out the reloading role is reloaded,
+//     found out on a new connection, and undone;
+//   - an accepted file changes who can log in, which a
+//     pgtls_connection_check in the same apply sees;
+//   - a hand edit of pg_hba.conf shows in the next plan and the apply puts
+//     the file back and reloads.
+func TestAccFileSet_reloadPostgres(t *testing.T) {
+	testserver.RequirePostgres(t)
+	live := &liveServer{}
+	vars := live.vars()
+	vars["server_dir"] = lazyVar(func() any {
+		if live.pg == nil {
+			return ""
+		}
+		return live.pg.Dir
+	})
+	vars["owner"] = config.StringVariable(serverOwner())
+	with := func(hba string) config.Variables {
+		v := config.Variables{}
+		for k, x := range vars {
+			v[k] = x
+		}
+		v["hba"] = config.StringVariable(hba)
+		return v
+	}
+	hbaOnDisk := func() string {
+		b, err := os.ReadFile(filepath.Join(live.pg.DataDir(), "pg_hba.conf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var loadTime string
+	logins := func(want map[string]bool) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			for role, in := range want {
+				pw := ""
+				if role == "admin" {
+					pw = "admin secret"
+				}
+				if got := psqlLogin(t, live.pg, role, pw); got != in {
+					return fmt.Errorf("psql login as %s: got in=%v, want %v", role, got, in)
+				}
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// The PKI, and the server started from it.
+				Config: liveServerPKI, ConfigVariables: vars,
+				Check: func(s *terraform.State) error {
+					pg := live.start(t, s, reloadHBAA, "", "app1", "app2")
+					pg.Exec(t, "CREATE ROLE admin LOGIN SUPERUSER PASSWORD 'admin secret'")
+					return nil
+				},
+			},
+			{
+				// Terraform takes the files over (pg_hba.conf as it is).
+				Config: reloadPGConfig(""), ConfigVariables: with(reloadHBAA),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					logins(map[string]bool{"admin": true, "app1": true, "app2": false}),
+					func(*terraform.State) error { loadTime = live.pg.Exec(t, "SELECT pg_conf_load_time()"); return nil },
+				),
+			},
+			{
+				// A line PostgreSQL refuses.
+				Config: reloadPGConfig(""), ConfigVariables: with(reloadHBAA + "host all app2 127.0.0.1 trust\n"),
+				ExpectError: wrapped(`PostgreSQL refused the new files; the previous files were put back and the server was not reloaded: .*data/pg_hba.conf line 5: invalid IP mask "trust"`),
+			},
+			{
+				// Between steps: nothing was reloaded, the old file is in
+				// place, every previous login works.
+				PreConfig: func() {
+					if got := hbaOnDisk(); got != reloadHBAA {
+						t.Errorf("pg_hba.conf after the refused apply:\n%s", got)
+					}
+					if lt := live.pg.Exec(t, "SELECT pg_conf_load_time()"); lt != loadTime {
+						t.Errorf("the server was reloaded (%s -> %s)", loadTime, lt)
+					}
+					if err := logins(map[string]bool{"admin": true, "app1": true, "app2": false})(nil); err != nil {
+						t.Error(err)
+					}
+				},
+				// A valid file that would lock the reloading role out.
+				Config: reloadPGConfig(""), ConfigVariables: with(strings.Replace(reloadHBAA, "admin 127.0.0.1/32 scram-sha-256", "admin 127.0.0.1/32 reject", 1)),
+				ExpectError: wrapped(`would lock this role out: FATAL: pg_hba.conf rejects connection for host "127.0.0.1", user "admin"`),
+			},
+			{
+				// The refused applies changed nothing: the plan is empty and
+				// the logins are as before.
+				Config: reloadPGConfig(""), ConfigVariables: with(reloadHBAA),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					logins(map[string]bool{"admin": true, "app1": true, "app2": false}),
+					func(*terraform.State) error {
+						if got := hbaOnDisk(); got != reloadHBAA {
+							return fmt.Errorf("pg_hba.conf:\n%s", got)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// An accepted file: app2 in, app1 out, seen by the connection
+				// check read after the reload in the same apply.
+				Config: reloadPGConfig(appCheck), ConfigVariables: with(reloadHBAB),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("data.pgtls_connection_check.app1", "results.verify-full.success", "false"),
+					resource.TestCheckResourceAttr("data.pgtls_connection_check.app2", "results.verify-full.success", "true"),
+					logins(map[string]bool{"admin": true, "app1": false, "app2": true}),
+				),
+			},
+			{
+				// Someone lets app1 in by hand and reloads: the plan shows
+				// the drift, the apply puts the file back and reloads.
+				PreConfig: func() {
+					live.pg.WriteFile(t, "data/pg_hba.conf", "hostssl all app1 127.0.0.1/32 trust\n"+reloadHBAB)
+					live.pg.Reload(t)
+					if !psqlLogin(t, live.pg, "app1", "") {
+						t.Error("the hand edit did not let app1 in")
+					}
+				},
+				Config: reloadPGConfig(appCheck), ConfigVariables: with(reloadHBAB),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pgtls_file_set.pg", plancheck.ResourceActionUpdate),
+				}},
+				Check: logins(map[string]bool{"admin": true, "app1": false, "app2": true}),
+			},
+		},
+	})
+}
