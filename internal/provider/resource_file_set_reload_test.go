@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -242,4 +244,137 @@ func TestAccFileSet_reloadPostgres(t *testing.T) {
 			},
 		},
 	})
+}
+
+// poolerLogin reports whether role reaches PostgreSQL through a pooler.
+func poolerLogin(t *testing.T, port int, role string) bool {
+	t.Helper()
+	r := testserver.Psql(t, map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(port), "user": role,
+		"dbname": "postgres", "sslmode": "disable", "connect_timeout": "5"}, testserver.ClientTLS{}, "SELECT current_user")
+	return r.ExitCode == 0 && strings.TrimSpace(r.Stdout) == role
+}
+
+func poolerLogins(t *testing.T, port int, want map[string]bool) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for role, in := range want {
+			if got := poolerLogin(t, port, role); got != in {
+				return fmt.Errorf("login as %s through the pooler: got in=%v, want %v", role, got, in)
+			}
+		}
+		return nil
+	}
+}
+
+const bouncerReloadConfig = `
+variable "dir" { type = string }
+variable "port" { type = number }
+variable "owner" { type = string }
+variable "hba" { type = string }
+
+resource "pgtls_file_set" "bouncer" {
+  directory = var.dir
+  layout    = "pgbouncer"
+  owner     = var.owner
+  files     = { "hba.conf" = { content = var.hba, mode = "0600" } }
+  reload = {
+    program = "pgbouncer"
+    host    = "127.0.0.1"
+    port    = var.port
+    user    = "postgres"
+    sslmode = "disable"
+  }
+}
+`
+
+// TestAccFileSet_reloadPgBouncer: PgBouncer 1.18's auth_hba_file through
+// Terraform: an accepted file changes who gets in; a file PgBouncer would
+// silently cut (a line with an option: fail-open) fails the apply and
+// leaves the old file and logins.
+func TestAccFileSet_reloadPgBouncer(t *testing.T) {
+	testserver.RequirePgBouncer(t)
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{Roles: []string{"app1", "app2"}})
+	const hbaA = "host all postgres 127.0.0.1/32 trust\nhost all app1 127.0.0.1/32 trust\n"
+	const hbaB = "host all postgres 127.0.0.1/32 trust\nhost all app2 127.0.0.1/32 trust\n"
+	b := testserver.StartPgBouncer(t, testserver.PgBouncerConfig{Backend: pg, HBA: hbaA,
+		AuthFile: `"postgres" ""` + "\n" + `"app1" ""` + "\n" + `"app2" ""` + "\n"})
+	vars := func(hba string) config.Variables {
+		return config.Variables{"dir": config.StringVariable(b.Dir), "port": config.IntegerVariable(b.Port),
+			"owner": config.StringVariable(serverOwner()), "hba": config.StringVariable(hba)}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: bouncerReloadConfig, ConfigVariables: vars(hbaB),
+				Check: poolerLogins(t, b.Port, map[string]bool{"postgres": true, "app1": false, "app2": true})},
+			{Config: bouncerReloadConfig, ConfigVariables: vars(hbaA + "hostssl all app2 127.0.0.1/32 cert clientcert=verify-full\n"),
+				ExpectError: wrapped(`PgBouncer refused the new files; the previous files were put back and the server was not reloaded: .*hba.conf line 3: options.clientcert`)},
+			{Config: bouncerReloadConfig, ConfigVariables: vars(hbaB),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            poolerLogins(t, b.Port, map[string]bool{"postgres": true, "app1": false, "app2": true})},
+		},
+	})
+}
+
+const pgpoolReloadConfig = `
+variable "dir" { type = string }
+variable "port" { type = number }
+variable "pcp_port" { type = number }
+variable "owner" { type = string }
+variable "hba" { type = string }
+
+resource "pgtls_file_set" "pgpool" {
+  directory = var.dir
+  layout    = "pgpool"
+  owner     = var.owner
+  files     = { "pool_hba.conf" = { content = var.hba, mode = "0600" } }
+  reload = {
+    program      = "pgpool"
+    pcp_host     = "127.0.0.1"
+    pcp_port     = var.pcp_port
+    pcp_user     = "pcpadmin"
+    pcp_password = "pcp secret"
+    host         = "127.0.0.1"
+    port         = var.port
+    user         = "postgres"
+    sslmode      = "disable"
+  }
+}
+`
+
+// TestAccFileSet_reloadPgpool: Pgpool-II 4.3's pool_hba.conf through
+// Terraform with pcp_reload_config: an accepted file changes who gets in; a
+// file that would lock out the confirming login is reloaded, found out and
+// undone; a line Pgpool-II cannot parse fails before any reload.
+func TestAccFileSet_reloadPgpool(t *testing.T) {
+	testserver.RequirePgpool(t)
+	pg := testserver.StartPostgres(t, testserver.PostgresConfig{Roles: []string{"app1", "app2"}})
+	const hbaA = "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all app1 127.0.0.1/32 trust\n"
+	const hbaB = "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all app2 127.0.0.1/32 trust\n"
+	g := testserver.StartPgpool(t, testserver.PgpoolConfig{Backend: pg, PoolHBA: hbaA})
+	// md5("pcp secret"): PCP reads pcp.conf on every connection.
+	g.WriteFile(t, "pcp.conf", "pcpadmin:"+pcpMD5("pcp secret")+"\n")
+	vars := func(hba string) config.Variables {
+		return config.Variables{"dir": config.StringVariable(g.Dir), "port": config.IntegerVariable(g.Port), "pcp_port": config.IntegerVariable(g.PCPPort),
+			"owner": config.StringVariable(serverOwner()), "hba": config.StringVariable(hba)}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: pgpoolReloadConfig, ConfigVariables: vars(hbaB),
+				Check: poolerLogins(t, g.Port, map[string]bool{"postgres": true, "app1": false, "app2": true})},
+			{Config: pgpoolReloadConfig, ConfigVariables: vars(strings.Replace(hbaB, "postgres 127.0.0.1/32 trust", "postgres 127.0.0.1/32 reject", 1)),
+				ExpectError: wrapped(`Pgpool-II reloaded the new files, but the check after the reload failed; the previous files were put back and reloaded: .*would lock this login out`)},
+			{Config: pgpoolReloadConfig, ConfigVariables: vars(hbaB + "host all app1 127.0.0.1 trust\n"),
+				ExpectError: wrapped(`Pgpool-II refused the new files; .*pool_hba.conf line 4: invalid IP mask "trust"`)},
+			{Config: pgpoolReloadConfig, ConfigVariables: vars(hbaB),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            poolerLogins(t, g.Port, map[string]bool{"postgres": true, "app1": false, "app2": true})},
+		},
+	})
+}
+
+// pcpMD5 is the md5 hex of s, as pcp.conf stores passwords.
+func pcpMD5(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

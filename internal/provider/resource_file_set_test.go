@@ -197,7 +197,7 @@ func TestAccFileSet_filesAndDrift(t *testing.T) {
 // wrapped compiles a pattern whose blanks also match the line breaks
 // Terraform puts into long diagnostics.
 func wrapped(pattern string) *regexp.Regexp {
-	return regexp.MustCompile(strings.ReplaceAll(pattern, " ", `\s+`))
+	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
 }
 
 // TestAccFileSet_planRefusals: what depends only on the configuration is
