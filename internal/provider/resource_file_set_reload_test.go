@@ -46,6 +46,10 @@ func reloadPGConfig(checks string) string {
 variable "server_dir" { type = string }
 variable "owner" { type = string }
 variable "hba" { type = string }
+variable "admin_password" {
+  type      = string
+  sensitive = true
+}
 
 resource "pgtls_file_set" "pg" {
   directory = var.server_dir
@@ -63,7 +67,7 @@ resource "pgtls_file_set" "pg" {
     server_name   = "localhost"
     port          = var.port
     user          = "admin"
-    password      = "admin secret"
+    password      = var.admin_password
     root_cert_pem = pgtls_root_ca.root.cert_pem
   }
 }
@@ -128,6 +132,7 @@ func TestAccFileSet_reloadPostgres(t *testing.T) {
 		return live.pg.Dir
 	})
 	vars["owner"] = config.StringVariable(serverOwner())
+	vars["admin_password"] = config.StringVariable("admin secret")
 	with := func(hba string) config.Variables {
 		v := config.Variables{}
 		for k, x := range vars {
@@ -377,4 +382,65 @@ func TestAccFileSet_reloadPgpool(t *testing.T) {
 func pcpMD5(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestAccFileSet_noSecretsInTraceLogs writes a key and reloads PostgreSQL
+// with a password at TF_LOG=TRACE: pgtls logs what it wrote and checked,
+// and neither the key nor the password appears in any log line.
+func TestAccFileSet_noSecretsInTraceLogs(t *testing.T) {
+	testserver.RequirePostgres(t)
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logPath)
+	live := &liveServer{}
+	vars := live.vars()
+	vars["server_dir"] = lazyVar(func() any {
+		if live.pg == nil {
+			return ""
+		}
+		return live.pg.Dir
+	})
+	vars["owner"] = config.StringVariable(serverOwner())
+	vars["admin_password"] = config.StringVariable("admin secret")
+	vars["hba"] = config.StringVariable(reloadHBAB)
+	var key string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: liveServerPKI, ConfigVariables: vars, Check: func(s *terraform.State) error {
+				pg := live.start(t, s, reloadHBAA, "", "app1", "app2")
+				pg.Exec(t, "CREATE ROLE admin LOGIN SUPERUSER PASSWORD 'admin secret'")
+				key, _ = stateAttr(s, "pgtls_server_cert.db", "private_key_pem")
+				return nil
+			}},
+			{Config: reloadPGConfig(""), ConfigVariables: vars},
+		},
+	})
+	logs, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"file set written", "file set reload", "pg_hba_file_rules: 4 rules read"} {
+		if !strings.Contains(string(logs), want) {
+			t.Errorf("trace log (%d bytes) lacks %q", len(logs), want)
+		}
+	}
+	if strings.Contains(string(logs), "admin secret") {
+		for _, l := range strings.Split(string(logs), "\n") {
+			if strings.Contains(l, "admin secret") {
+				t.Logf("LEAK: %.400s", l)
+			}
+		}
+		t.Error("the reload password appears in the TRACE log")
+	}
+	body := strings.ReplaceAll(key, "\n", "")
+	body = strings.TrimSuffix(strings.TrimPrefix(body, "-----BEGIN PRIVATE KEY-----"), "-----END PRIVATE KEY-----")
+	if len(body) < 40 {
+		t.Fatal("no key to look for")
+	}
+	for i := 0; i+40 <= len(body); i += 40 {
+		if strings.Contains(string(logs), body[i:i+40]) {
+			t.Fatalf("private key material in the TRACE log (%s...)", body[i:i+8])
+		}
+	}
 }
