@@ -47,6 +47,16 @@ var inPlace = map[string]map[string]string{
 	},
 	"pgtls_ident_map":  {"name": "rendered", "mappings": "rendered", "postgres_version": "rendered"},
 	"pgtls_ident_file": {"maps": "rendered", "postgres_version": "rendered", "header": "rendered"},
+
+	// Files on disk: an update rewrites exactly the files that differ, each
+	// atomically (replacing the whole set would delete every file first).
+	// Only the directory replaces the set.
+	"pgtls_file_set": {
+		"files": "files rewritten in place", "sensitive_files": "files rewritten in place",
+		"owner": "ownership changed in place", "group": "ownership changed in place",
+		"layout": "only changes default modes, applied in place",
+		"reload": "how to reach the server; a reload happens only when files change",
+	},
 }
 
 // TestSchemaReplacement walks the schema of every resource the provider
@@ -194,6 +204,18 @@ func requiresReplace(ctx context.Context, s schema.Schema, name string, a schema
 			req.PlanValue = resp.PlanValue
 		}
 	case schema.MapAttribute:
+		req := planmodifier.MapRequest{Path: p, Config: cfg, Plan: plan, State: state,
+			ConfigValue: planned.(basetypes.MapValue), PlanValue: planned.(basetypes.MapValue), StateValue: prior.(basetypes.MapValue)}
+		for _, m := range at.PlanModifiers {
+			var resp planmodifier.MapResponse
+			resp.PlanValue = req.PlanValue
+			m.PlanModifyMap(ctx, req, &resp)
+			if resp.RequiresReplace {
+				return true, nil
+			}
+			req.PlanValue = resp.PlanValue
+		}
+	case schema.MapNestedAttribute:
 		req := planmodifier.MapRequest{Path: p, Config: cfg, Plan: plan, State: state,
 			ConfigValue: planned.(basetypes.MapValue), PlanValue: planned.(basetypes.MapValue), StateValue: prior.(basetypes.MapValue)}
 		for _, m := range at.PlanModifiers {

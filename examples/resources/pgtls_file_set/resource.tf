@@ -13,11 +13,13 @@ resource "pgtls_file_set" "postgres" {
   files = {
     "server.crt"    = { content = pgtls_server_cert.db.fullchain_pem }
     "root.crt"      = { content = pgtls_root_ca.root.cert_pem }
-    "pg_hba.conf"   = { content = pgtls_hba_file.main.content }
     "pg_ident.conf" = { content = pgtls_ident_file.main.content }
   }
   sensitive_files = {
     "server.key" = { content = pgtls_server_cert.db.private_key_pem }
+    # The exact file (secret options such as radiussecrets included); the
+    # review copy is pgtls_hba_file.main.content.
+    "pg_hba.conf" = { content = pgtls_hba_file.main.sensitive_content }
   }
 
   # Reload only what the running server accepts: it checks the files on
@@ -59,7 +61,8 @@ resource "pgtls_file_set" "psql_home" {
   }
 }
 
-# PgBouncer: its hba file, reloaded through the admin console. PgBouncer
+# PgBouncer: its hba file (no options, so no secret: the review copy is
+# the file), reloaded through the admin console. PgBouncer
 # silently drops hba lines it cannot parse; pgtls refuses them and reads
 # PgBouncer's own log after the RELOAD.
 resource "pgtls_file_set" "pgbouncer" {
