@@ -1,3 +1,44 @@
+# The PKI and the rules the files below carry.
+resource "pgtls_root_ca" "root" {
+  subject = { common_name = "Acme PostgreSQL Root CA" }
+}
+
+resource "pgtls_server_cert" "db" {
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  dns_names          = ["localhost"]
+  ip_addresses       = ["127.0.0.1"]
+}
+
+resource "pgtls_client_cert" "admin" {
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  user               = "pgtls_admin"
+}
+
+resource "pgtls_client_cert" "app" {
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  user               = "app"
+}
+
+resource "pgtls_hba_file" "main" {
+  rules = [
+    { type = "local", users = ["postgres"], method = "peer" },
+    { type = "hostnossl", address = "0.0.0.0/0", method = "reject" },
+    { type = "hostssl", users = ["pgtls_admin", "app"], address = "127.0.0.1/32", method = "cert" },
+  ]
+}
+
+resource "pgtls_ident_file" "main" {
+  maps = [{ name = "certs", mappings = [{ system_user = "app", database_user = "app" }] }]
+}
+
+resource "pgtls_hba_file" "pgbouncer" {
+  target = "pgbouncer"
+  rules  = [{ type = "hostssl", address = "10.0.0.0/8", method = "cert" }]
+}
+
 # pgtls_file_set writes on the machine that runs Terraform: here, the
 # database server itself.
 #
