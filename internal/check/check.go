@@ -87,8 +87,8 @@ func (p Problem) String() string {
 
 // ServerCert summarises the leaf certificate the server presented.
 type ServerCert struct {
-	Subject           string
-	Issuer            string
+	Subject           string // RFC 2253 as `openssl x509 -nameopt RFC2253` prints it (x509util.RFC2253): the form clientname=DN compares
+	Issuer            string // RFC 2253, same form
 	DNSNames          []string
 	IPAddresses       []string
 	NotAfter          time.Time
@@ -101,9 +101,9 @@ type SSLStat struct {
 	Version      string
 	Cipher       string
 	Bits         int
-	ClientDN     string
+	ClientDN     string // pg_stat_ssl.client_dn: OpenSSL's one-line form ("/CN=app"), not RFC 2253
 	ClientSerial string
-	IssuerDN     string
+	IssuerDN     string // pg_stat_ssl.issuer_dn: one-line form like ClientDN
 }
 
 // Path values: which connection attempts libpq would have made.

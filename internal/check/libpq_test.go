@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
@@ -197,7 +198,7 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "alice-cert-via-intermediate", req: withCert(withRoot(Request{User: "alice"}), interAlice), want: okExcept(ModeDisable)},
 			{name: "alice-cert-without-its-intermediate", req: func() Request {
 				r := withRoot(Request{User: "alice"})
-				r.ClientCertPEM, r.ClientKeyPEM = certPEM(interAlice.cert.Raw), interAlice.keyPEM
+				r.ClientCertPEM, r.ClientKeyPEM = testpki.CertPEM(interAlice.cert.Raw), interAlice.keyPEM
 				return r
 			}(), want: all(false)},
 		}},

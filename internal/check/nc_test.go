@@ -47,16 +47,11 @@ func TestNameConstrainedCAAgreesWithLibpq(t *testing.T) {
 func TestTwoCommonNamesAgreeWithLibpq(t *testing.T) {
 	testserver.RequirePostgres(t)
 	ca := newCA(t, "two-cn root")
-	k := newKey(t)
-	tmpl := &x509.Certificate{SerialNumber: nextSerial(), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+	l := ca.tp.Issue(t, &x509.Certificate{
 		Subject:     pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCommonName, Value: "first.example"}, {Type: oidCommonName, Value: "second.example"}}},
 		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &k.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: certPEM(der), KeyPEM: keyPEM(t, k),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: l.CertPEM, KeyPEM: l.KeyPEM,
 		HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
 	srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
 	all := map[SSLMode]bool{ModeDisable: true, ModeAllow: true, ModePrefer: true, ModeRequire: true, ModeVerifyCA: true, ModeVerifyFull: true}

@@ -1,14 +1,15 @@
 package check
 
 import (
-	"bytes"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
 
 // material is a Request's parsed TLS inputs.
@@ -97,7 +98,7 @@ func (r Request) prepare() (*material, []Problem) {
 	}
 
 	if strings.TrimSpace(r.RootCertPEM) != "" {
-		certs, err := parseCertsPEM(r.RootCertPEM)
+		certs, err := x509util.ParseCertificatesPEM(r.RootCertPEM)
 		if err != nil {
 			add("root_cert_pem", "", "%v", err)
 		} else {
@@ -107,7 +108,7 @@ func (r Request) prepare() (*material, []Problem) {
 				// it) only accepts a self-signed certificate as the trust
 				// anchor; other certificates in the file serve as untrusted
 				// intermediates.
-				if isSelfSigned(c) {
+				if x509util.IsSelfSigned(c) {
 					m.roots.AddCert(c)
 					m.haveRoot = true
 				} else {
@@ -128,26 +129,31 @@ func (r Request) prepare() (*material, []Problem) {
 	case r.ClientCertPEM == "" && r.ClientKeyPEM != "":
 		add("client_cert_pem", "", "must be set when client_key_pem is set")
 	case r.ClientCertPEM != "":
-		certs, err := parseCertsPEM(r.ClientCertPEM)
+		certs, err := x509util.ParseCertificatesPEM(r.ClientCertPEM)
 		if err != nil {
 			add("client_cert_pem", "", "%v", err)
 			break
 		}
-		if msg := checkKeyPEM(r.ClientKeyPEM); msg != "" {
-			add("client_key_pem", "", "%s", msg)
+		key, err := x509util.ParsePrivateKeyPEM(r.ClientKeyPEM)
+		if err != nil {
+			// x509util errors never contain key material.
+			add("client_key_pem", "", "%v", err)
 			break
 		}
-		pair, err := tls.X509KeyPair([]byte(r.ClientCertPEM), []byte(r.ClientKeyPEM))
-		if err != nil {
-			// tls errors about key/cert mismatch contain no key material.
-			add("client_key_pem", "", "does not match the first certificate of client_cert_pem (%s)", certsSummary(certs[:1]))
+		type equaler interface{ Equal(crypto.PublicKey) bool }
+		if pub, ok := key.Public().(equaler); !ok || !pub.Equal(certs[0].PublicKey) {
+			add("client_key_pem", "", "does not match the first certificate of client_cert_pem (%q)", x509util.RFC2253(certs[0].RawSubject))
 			break
+		}
+		pair := tls.Certificate{PrivateKey: key, Leaf: certs[0]}
+		for _, c := range certs {
+			pair.Certificate = append(pair.Certificate, c.Raw)
 		}
 		m.clientCert = &pair
 	}
 
 	if strings.TrimSpace(r.CRLPEM) != "" {
-		crls, err := parseCRLsPEM(r.CRLPEM)
+		crls, err := x509util.ParseCRLsPEM(r.CRLPEM)
 		if err != nil {
 			add("crl_pem", "", "%v", err)
 		}
@@ -166,110 +172,6 @@ func shown(v string) string {
 		return string(r[:80]) + "..."
 	}
 	return v
-}
-
-func parseCertsPEM(s string) ([]*x509.Certificate, error) {
-	rest := []byte(s)
-	var out []*x509.Certificate
-	for i := 1; ; i++ {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("PEM block %d is %q, want CERTIFICATE", i, b.Type)
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("PEM block %d is not a valid X.509 certificate: %v", i, err)
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("contains no PEM CERTIFICATE block")
-	}
-	if len(bytes.TrimSpace(rest)) != 0 {
-		return nil, fmt.Errorf("has trailing data after the last PEM block")
-	}
-	return out, nil
-}
-
-func parseCRLsPEM(s string) ([]*x509.RevocationList, error) {
-	rest := []byte(s)
-	var out []*x509.RevocationList
-	for i := 1; ; i++ {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "X509 CRL" {
-			return nil, fmt.Errorf("PEM block %d is %q, want X509 CRL", i, b.Type)
-		}
-		c, err := x509.ParseRevocationList(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("PEM block %d is not a valid CRL: %v", i, err)
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("contains no PEM X509 CRL block")
-	}
-	if len(bytes.TrimSpace(rest)) != 0 {
-		return nil, fmt.Errorf("has trailing data after the last PEM block")
-	}
-	return out, nil
-}
-
-// checkKeyPEM describes what is wrong with a private key PEM without ever
-// quoting it.
-func checkKeyPEM(s string) string {
-	b, rest := pem.Decode([]byte(s))
-	if b == nil {
-		return "contains no PEM block"
-	}
-	if len(bytes.TrimSpace(rest)) != 0 {
-		return "must hold exactly one PEM private key block"
-	}
-	switch b.Type {
-	case "ENCRYPTED PRIVATE KEY":
-		return "encrypted private keys are not supported; supply the key unencrypted"
-	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
-	default:
-		return fmt.Sprintf("PEM block is %q, want PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY", b.Type)
-	}
-	if _, ok := b.Headers["DEK-Info"]; ok {
-		return "encrypted private keys are not supported; supply the key unencrypted"
-	}
-	var err error
-	switch b.Type {
-	case "PRIVATE KEY":
-		_, err = x509.ParsePKCS8PrivateKey(b.Bytes)
-	case "RSA PRIVATE KEY":
-		_, err = x509.ParsePKCS1PrivateKey(b.Bytes)
-	case "EC PRIVATE KEY":
-		_, err = x509.ParseECPrivateKey(b.Bytes)
-	}
-	if err != nil {
-		return fmt.Sprintf("%s block does not parse", b.Type)
-	}
-	return ""
-}
-
-func isSelfSigned(c *x509.Certificate) bool {
-	if !bytes.Equal(c.RawIssuer, c.RawSubject) {
-		return false
-	}
-	return c.CheckSignatureFrom(c) == nil || c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
-}
-
-func certsSummary(certs []*x509.Certificate) string {
-	s := make([]string, len(certs))
-	for i, c := range certs {
-		s[i] = c.Subject.String()
-	}
-	return strings.Join(s, "; ")
 }
 
 // isIPHost is libpq's is_ip_address (inet_pton for AF_INET or AF_INET6).

@@ -53,10 +53,13 @@ var secretNameRE = regexp.MustCompile(`(?i)(password|passwd|secret|passphrase|pr
 // declaredNonSecret lists attributes whose name matches secretNameRE but
 // that hold no secret, with the reason. Key: "type.attribute.path".
 var declaredNonSecret = map[string]string{
-	"pgtls_root_ca.public_key_pem":         "a public key",
-	"pgtls_intermediate_ca.public_key_pem": "a public key",
-	"pgtls_server_cert.public_key_pem":     "a public key",
-	"pgtls_client_cert.public_key_pem":     "a public key",
+	"pgtls_root_ca.public_key_pem":                                 "a public key",
+	"pgtls_intermediate_ca.public_key_pem":                         "a public key",
+	"pgtls_server_cert.public_key_pem":                             "a public key",
+	"pgtls_client_cert.public_key_pem":                             "a public key",
+	"pgtls_libpq_bundle.files.secret":                              "a flag saying whether the file holds a key (the key itself is never in files)",
+	"pgtls_postgresql_conf.password_encryption":                    "the hash method name (scram-sha-256 or md5)",
+	"pgtls_postgresql_conf.ssl_passphrase_command_supports_reload": "a boolean",
 }
 
 // secretInput is one input that can hold a secret.
@@ -333,6 +336,40 @@ resource "pgtls_client_cert" "c" {
   ca_cert_pem        = %s
   ca_private_key_pem = %s
   user               = "app"
+}
+`, caCert(t), expr)
+		},
+	})
+	// Issue 9: configuration renderers.
+	out = append(out, secretInput{
+		name: "pgtls_scram_verifier.password", typ: "pgtls_scram_verifier", secret: randomSentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_scram_verifier" "v" {
+  password = %s
+}
+`, expr)
+		},
+	}, secretInput{
+		name: "pgtls_postgresql_conf.ssl_passphrase_command", typ: "pgtls_postgresql_conf", secret: randomSentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_postgresql_conf" "c" {
+  ssl_key_file           = "/etc/postgresql/server.key"
+  ssl_passphrase_command = %s
+}
+`, expr)
+		},
+	}, secretInput{
+		name: "pgtls_libpq_bundle.private_key_pem", typ: "pgtls_libpq_bundle", secret: keySentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_libpq_bundle" "b" {
+  hosts           = ["db.example.com"]
+  user            = "app"
+  cert_pem        = %[1]s
+  private_key_pem = %[2]s
+  root_cert_pem   = %[1]s
 }
 `, caCert(t), expr)
 		},
