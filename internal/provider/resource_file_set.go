@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"sort"
 	"strings"
@@ -44,15 +45,16 @@ type fileSetModel struct {
 }
 
 type fileEntryModel struct {
-	Content types.String `tfsdk:"content"`
-	Mode    types.String `tfsdk:"mode"`
+	Content       types.String `tfsdk:"content"`
+	ContentBase64 types.String `tfsdk:"content_base64"`
+	Mode          types.String `tfsdk:"mode"`
 	Owner   types.String `tfsdk:"owner"`
 	Group   types.String `tfsdk:"group"`
 	SHA256  types.String `tfsdk:"sha256"`
 }
 
 var fileEntryAttrTypes = map[string]attr.Type{
-	"content": types.StringType, "mode": types.StringType, "owner": types.StringType,
+	"content": types.StringType, "content_base64": types.StringType, "mode": types.StringType, "owner": types.StringType,
 	"group": types.StringType, "sha256": types.StringType,
 }
 
@@ -97,16 +99,20 @@ func (r *fileSetResource) Configure(_ context.Context, req resource.ConfigureReq
 }
 
 func fileEntryAttributes(sensitive bool) map[string]schema.Attribute {
-	content := "The file's content."
+	content := "The file's content (text). Set `content` or `content_base64`."
+	b64 := "The file's content as base64, for binary files such as pgJDBC's DER `postgresql.pk8` " +
+		"(`pgtls_libpq_bundle.private_key_pk8_base64`). Set `content` or `content_base64`."
 	sum := "SHA-256 of the file's content, lower-case hex: known at plan time from `content`; after a refresh, " +
 		"the digest of what is on disk (empty when the file is missing or not a regular file), so an edited or " +
 		"deleted file shows as a change and is put back by the next apply."
 	if sensitive {
-		content = "The file's content (sensitive: never shown in plans, logs or errors)."
+		content = "The file's content (sensitive: never shown in plans, logs or errors). Set `content` or `content_base64`."
+		b64 += " Sensitive."
 		sum += " Sensitive, like the content it digests."
 	}
 	return map[string]schema.Attribute{
-		"content": schema.StringAttribute{MarkdownDescription: content, Required: true, Sensitive: sensitive},
+		"content":        schema.StringAttribute{MarkdownDescription: content, Optional: true, Sensitive: sensitive},
+		"content_base64": schema.StringAttribute{MarkdownDescription: b64, Optional: true, Sensitive: sensitive},
 		"mode": schema.StringAttribute{
 			MarkdownDescription: "Octal permission bits (`\"0600\"`, `\"0644\"`). Default: the layout's mode for a " +
 				"known name, else `0644` (`0600` for sensitive files). Refused at plan time: world-writable files; " +
@@ -359,8 +365,21 @@ func resolveFileSet(ctx context.Context, m *fileSetModel, diags *diag.Diagnostic
 			group = m.Group
 		}
 		f := localfiles.File{Name: in.name, Mode: mode, Kind: kind, Owner: owner.ValueString(), Group: group.ValueString()}
-		known := !e.Content.IsUnknown()
-		if known {
+		known := !e.Content.IsUnknown() && !e.ContentBase64.IsUnknown()
+		switch {
+		case known && e.Content.IsNull() == e.ContentBase64.IsNull():
+			diags.AddAttributeError(in.path, "Content missing or given twice",
+				fmt.Sprintf("%q: set exactly one of content and content_base64", in.name))
+			continue
+		case known && !e.ContentBase64.IsNull():
+			b, err := base64.StdEncoding.DecodeString(e.ContentBase64.ValueString())
+			if err != nil {
+				diags.AddAttributeError(in.path.AtName("content_base64"), "Invalid base64",
+					fmt.Sprintf("%q: content_base64 is not standard base64 (RFC 4648 with padding): %v", in.name, err))
+				continue
+			}
+			f.Content = b
+		case known:
 			f.Content = []byte(e.Content.ValueString())
 		}
 		p.inputs = append(p.inputs, in)
@@ -591,7 +610,7 @@ func secretsOf(ctx context.Context, m *fileSetModel) []string {
 			if o, ok := v.(types.Object); ok {
 				var e fileEntryModel
 				if !o.As(ctx, &e, basetypes.ObjectAsOptions{}).HasError() {
-					out = append(out, e.Content.ValueString())
+					out = append(out, e.Content.ValueString(), e.ContentBase64.ValueString())
 				}
 			}
 		}

@@ -2,9 +2,11 @@ package provider
 
 import (
 	"crypto/md5"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -443,4 +445,87 @@ func TestAccFileSet_noSecretsInTraceLogs(t *testing.T) {
 			t.Fatalf("private key material in the TRACE log (%s...)", body[i:i+8])
 		}
 	}
+}
+
+// TestAccFileSet_libpqHome installs a client's ~/.postgresql from
+// pgtls_libpq_bundle with the libpq_home layout (the DER postgresql.pk8
+// through content_base64), then the real psql, given nothing but HOME,
+// logs in with verify-full and the certificate to PostgreSQL 15 whose
+// certificate, key and CA come from the same Terraform state.
+func TestAccFileSet_libpqHome(t *testing.T) {
+	testserver.RequirePostgres(t)
+	home := t.TempDir()
+	pgdir := filepath.Join(home, ".postgresql")
+	if err := os.Mkdir(pgdir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	live := &liveServer{}
+	vars := live.vars()
+	vars["dir"] = config.StringVariable(pgdir)
+	cfg := liveServerPKI + `
+variable "dir" { type = string }
+
+resource "pgtls_client_cert" "app" {
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  user               = "app"
+}
+
+resource "pgtls_libpq_bundle" "app" {
+  hosts           = ["localhost"]
+  ports           = [var.port]
+  dbname          = "postgres"
+  user            = "app"
+  cert_pem        = pgtls_client_cert.app.fullchain_pem
+  private_key_pem = pgtls_client_cert.app.private_key_pem
+  root_cert_pem   = pgtls_root_ca.root.cert_pem
+}
+
+resource "pgtls_file_set" "home" {
+  directory = var.dir
+  layout    = "libpq_home"
+  files = {
+    "postgresql.crt" = { content = pgtls_client_cert.app.fullchain_pem }
+    "root.crt"       = { content = pgtls_root_ca.root.cert_pem }
+  }
+  sensitive_files = {
+    "postgresql.key" = { content = pgtls_client_cert.app.private_key_pem }
+    "postgresql.pk8" = { content_base64 = pgtls_libpq_bundle.app.private_key_pk8_base64 }
+  }
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: liveServerPKI, ConfigVariables: vars, Check: func(s *terraform.State) error {
+				live.start(t, s, "hostssl all app 127.0.0.1/32 cert\nhost all all 127.0.0.1/32 reject\n", "", "app")
+				return nil
+			}},
+			{Config: cfg, ConfigVariables: vars, Check: func(s *terraform.State) error {
+				for name, mode := range map[string]os.FileMode{"postgresql.crt": 0o644, "root.crt": 0o644, "postgresql.key": 0o600, "postgresql.pk8": 0o600} {
+					fi, err := os.Stat(filepath.Join(pgdir, name))
+					if err != nil || fi.Mode() != mode {
+						return fmt.Errorf("%s: %v %v, want mode %v", name, fi, err, mode)
+					}
+				}
+				der, err := os.ReadFile(filepath.Join(pgdir, "postgresql.pk8"))
+				if err != nil {
+					return err
+				}
+				if _, err := x509.ParsePKCS8PrivateKey(der); err != nil {
+					return fmt.Errorf("postgresql.pk8 is not a DER PKCS#8 key: %v", err)
+				}
+				// psql with only HOME: libpq reads ~/.postgresql/*.
+				cmd := exec.Command("/usr/lib/postgresql/15/bin/psql", "-X", "-A", "-t", "-w", "-d",
+					fmt.Sprintf("host=localhost hostaddr=127.0.0.1 port=%d user=app dbname=postgres sslmode=verify-full", live.pg.Port),
+					"-c", "SELECT current_user || ' ' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+				cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
+				out, err := cmd.CombinedOutput()
+				if err != nil || strings.TrimSpace(string(out)) != "app true" {
+					return fmt.Errorf("psql with ~/.postgresql from pgtls_file_set: %v: %s", err, out)
+				}
+				return nil
+			}},
+		},
+	})
 }

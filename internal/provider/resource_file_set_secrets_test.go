@@ -29,6 +29,20 @@ resource "pgtls_file_set" "f" {
 `, hclString(t.TempDir()), expr)
 		},
 	}, {
+		// A DER key (pgJDBC's postgresql.pk8) as base64: the PEM body.
+		name: "pgtls_file_set.sensitive_files.content_base64(postgresql.pk8)", typ: "pgtls_file_set", secret: keySentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_file_set" "f" {
+  directory = %s
+  layout    = "libpq_home"
+  sensitive_files = {
+    "postgresql.pk8" = { content_base64 = join("", [for l in split("\n", %s) : l if !startswith(l, "-----")]) }
+  }
+}
+`, hclString(t.TempDir()), expr)
+		},
+	}, {
 		name: "pgtls_file_set.reload.password", typ: "pgtls_file_set", secret: randomSentinel,
 		setup: superuser,
 		config: func(t *testing.T, expr string, env *secretEnv) string {

@@ -146,6 +146,9 @@ func TestFileSetPlanRefusalsOnAttributes(t *testing.T) {
 		{sensitive: map[string]map[string]any{"k": {"content": "-----BEGIN EC PRIVATE KEY-----\nAA==\n-----END EC PRIVATE KEY-----\n", "mode": "0644", "owner": "65534"}}, attr: "sensitive_files", want: []string{"mode 0644 has group or world access"}},
 		{files: map[string]map[string]any{"a/../../b": {"content": "x"}}, attr: "files", want: []string{`contains ".."`}},
 		{files: map[string]map[string]any{"k.pem": {"content": unknown}}, sensitive: map[string]map[string]any{"k.pem": {"content": "y"}}, attr: "", want: []string{"in both files and sensitive_files"}},
+		{files: map[string]map[string]any{"x": {"content": "a", "content_base64": "YQ=="}}, attr: "files", want: []string{"set exactly one of content and content_base64"}},
+		{files: map[string]map[string]any{"x": {}}, attr: "files", want: []string{"set exactly one of content and content_base64"}},
+		{sensitive: map[string]map[string]any{"x.pk8": {"content_base64": "not base64!"}}, attr: "sensitive_files", want: []string{"content_base64 is not standard base64"}},
 	} {
 		attrs := map[string]any{"directory": t.TempDir()}
 		if tc.files != nil {
