@@ -48,9 +48,9 @@ type fileEntryModel struct {
 	Content       types.String `tfsdk:"content"`
 	ContentBase64 types.String `tfsdk:"content_base64"`
 	Mode          types.String `tfsdk:"mode"`
-	Owner   types.String `tfsdk:"owner"`
-	Group   types.String `tfsdk:"group"`
-	SHA256  types.String `tfsdk:"sha256"`
+	Owner         types.String `tfsdk:"owner"`
+	Group         types.String `tfsdk:"group"`
+	SHA256        types.String `tfsdk:"sha256"`
 }
 
 var fileEntryAttrTypes = map[string]attr.Type{
