@@ -116,6 +116,7 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewPgBouncerUserlistResource,
 		NewPgpoolConfResource,
 		NewPgpoolPasswdResource,
+		NewFileSetResource,
 	}
 }
 
