@@ -205,8 +205,14 @@ func (o *offGoroutineTB) Errorf(f string, a ...any) { o.record(fmt.Sprintf(f, a.
 func (o *offGoroutineTB) Fail()                     { o.record("failed") }
 func (o *offGoroutineTB) FailNow()                  { o.record("failed"); panic(hookAbort{}) }
 func (o *offGoroutineTB) Fatal(args ...any)         { o.record(fmt.Sprint(args...)); panic(hookAbort{}) }
-func (o *offGoroutineTB) Fatalf(f string, a ...any) { o.record(fmt.Sprintf(f, a...)); panic(hookAbort{}) }
-func (o *offGoroutineTB) Skip(args ...any)          { o.record("skip: " + fmt.Sprint(args...)); panic(hookAbort{}) }
+func (o *offGoroutineTB) Fatalf(f string, a ...any) {
+	o.record(fmt.Sprintf(f, a...))
+	panic(hookAbort{})
+}
+func (o *offGoroutineTB) Skip(args ...any) {
+	o.record("skip: " + fmt.Sprint(args...))
+	panic(hookAbort{})
+}
 func (o *offGoroutineTB) Skipf(f string, a ...any) {
 	o.record("skip: " + fmt.Sprintf(f, a...))
 	panic(hookAbort{})

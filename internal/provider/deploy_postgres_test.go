@@ -405,7 +405,9 @@ func checkPostgresMTLSOutside(t *testing.T, s *terraform.State, pg *testserver.P
 		fail("psql verify-full to a name not in the certificate: exit %d %s", r.ExitCode, r.Stderr)
 	}
 	// scram-sha-256 for the others, with the verifier Terraform computed.
-	pw := func(p string) map[string]string { return map[string]string{"password": p, "channel_binding": "require"} }
+	pw := func(p string) map[string]string {
+		return map[string]string{"password": p, "channel_binding": "require"}
+	}
 	if r := psql("raxus.swgalaxy", "reporting", "verify-full", testserver.ClientTLS{RootCertPEM: root}, pw(password)); r.ExitCode != 0 || !strings.HasPrefix(strings.TrimSpace(r.Stdout), "reporting|true|TLSv1.3|") {
 		fail("psql reporting with its password: exit %d %q %s", r.ExitCode, r.Stdout, r.Stderr)
 	}
