@@ -6,11 +6,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"os"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/localfiles"
+	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
 
 // tlsFiles are the TLS files a program loads on reload (absolute paths,
@@ -47,10 +47,8 @@ func (tf tlsFiles) check() (findings []Finding, warnings []string) {
 		b, err := os.ReadFile(tf.Cert)
 		if err != nil {
 			add(tf.Cert, "could not load server certificate file: %v", err)
-		} else if certs := pemBlocks(b, "CERTIFICATE"); len(certs) == 0 {
-			add(tf.Cert, "could not load server certificate file: no PEM CERTIFICATE block")
-		} else if _, err := x509.ParseCertificate(certs[0]); err != nil {
-			add(tf.Cert, "could not load server certificate file: the first certificate does not parse: %v", err)
+		} else if _, err := x509util.ParseCertificatesPEM(string(b)); err != nil {
+			add(tf.Cert, "could not load server certificate file: %v", err)
 		} else {
 			certPEM = b
 		}
@@ -91,14 +89,8 @@ func (tf tlsFiles) check() (findings []Finding, warnings []string) {
 		if err != nil {
 			add(tf.CA, "could not load root certificate file: %v", err)
 		} else {
-			certs := pemBlocks(b, "CERTIFICATE")
-			if len(certs) == 0 {
-				add(tf.CA, "could not load root certificate file: no PEM CERTIFICATE block")
-			}
-			for i, der := range certs {
-				if _, err := x509.ParseCertificate(der); err != nil {
-					add(tf.CA, "could not load root certificate file: certificate %d does not parse: %v", i+1, err)
-				}
+			if _, err := x509util.ParseCertificatesPEM(string(b)); err != nil {
+				add(tf.CA, "could not load root certificate file: %v", err)
 			}
 		}
 	}
@@ -107,33 +99,12 @@ func (tf tlsFiles) check() (findings []Finding, warnings []string) {
 		if err != nil {
 			add(tf.CRL, "could not load SSL certificate revocation list file: %v", err)
 		} else {
-			crls := pemBlocks(b, "X509 CRL")
-			if len(crls) == 0 {
-				add(tf.CRL, "could not load SSL certificate revocation list file: no PEM X509 CRL block")
-			}
-			for i, der := range crls {
-				if _, err := x509.ParseRevocationList(der); err != nil {
-					add(tf.CRL, "could not load SSL certificate revocation list file: CRL %d does not parse: %v", i+1, err)
-				}
+			if _, err := x509util.ParseCRLsPEM(string(b)); err != nil {
+				add(tf.CRL, "could not load SSL certificate revocation list file: %v", err)
 			}
 		}
 	}
 	return findings, warnings
-}
-
-// pemBlocks returns the DER of every block of type typ in b.
-func pemBlocks(b []byte, typ string) [][]byte {
-	var out [][]byte
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			return out
-		}
-		if blk.Type == typ {
-			out = append(out, blk.Bytes)
-		}
-	}
 }
 
 // leafFingerprint is the SHA-256 of the first certificate in the file at
@@ -143,12 +114,11 @@ func leafFingerprint(path string) string {
 	if err != nil {
 		return ""
 	}
-	certs := pemBlocks(b, "CERTIFICATE")
-	if len(certs) == 0 {
+	certs, err := x509util.ParseCertificatesPEM(string(b))
+	if err != nil || len(certs) == 0 {
 		return ""
 	}
-	s := sha256.Sum256(certs[0])
-	return hex.EncodeToString(s[:])
+	return fingerprint(certs[0])
 }
 
 func fingerprint(c *x509.Certificate) string {
