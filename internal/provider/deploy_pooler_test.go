@@ -249,6 +249,7 @@ data "pgtls_connection_check" "no_cert" {
 // that testuser1's certificate logs in as testuser1 and not as testuser2,
 // and that PgBouncer reaches PostgreSQL over TLS with its own certificate.
 func TestAccDeploy_pgbouncerCertAuth(t *testing.T) {
+	requireAcc(t) // before preparing servers
 	testserver.RequirePgBouncer(t)
 	start := time.Now()
 	d := testserver.NewPostgresDataDir(t, 0)
@@ -621,6 +622,7 @@ type pgpoolDeploy struct {
 }
 
 func newPgpoolDeploy(t *testing.T) *pgpoolDeploy {
+	requireAcc(t) // before preparing servers
 	testserver.RequirePgpool(t)
 	x := &pgpoolDeploy{d: testserver.NewPostgresDataDir(t, 0), dir: testserver.NewPoolerDir(t, "pgtls-pp-"), h: newDeployHarness(t)}
 	used := map[int]bool{}

@@ -282,6 +282,7 @@ data "pgtls_connection_check" "wrong_name" {
 // client only as its pg_ident-mapped role, scram-sha-256 for the rest and
 // plain TCP refused; psql and openssl confirm it from outside.
 func TestAccDeploy_postgresMTLSIdent(t *testing.T) {
+	requireAcc(t) // before preparing servers
 	testserver.RequirePostgres(t)
 	openssl := testserver.RequireOpenSSL(t)
 	start := time.Now()

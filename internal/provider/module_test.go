@@ -121,6 +121,7 @@ type matrixRow struct {
 // apply; the real psql then logs in with nothing but the conninfo the
 // module outputs and the files it wrote.
 func TestAccModule_postgresMTLS(t *testing.T) {
+	requireAcc(t) // before preparing servers
 	testserver.RequirePgBouncer(t)
 	start := time.Now()
 	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", "pgtls") // the module's required_providers source
