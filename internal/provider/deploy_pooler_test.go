@@ -338,7 +338,7 @@ func TestAccDeploy_pgbouncerCertAuth(t *testing.T) {
 					}
 				}
 				if len(errs) > 0 {
-					return fmt.Errorf("%s\n--- PgBouncer log ---\n%s", strings.Join(errs, "\n"), tailLines(b.Log(), 30))
+					return fmt.Errorf("%s\n--- PgBouncer log ---\n%s", strings.Join(errs, "\n"), logTail(b.Log()))
 				}
 				return nil
 			},
@@ -732,7 +732,7 @@ func TestAccDeploy_pgpoolCertAuth(t *testing.T) {
 					fail("pool_hba.conf is not the seed's line:\n%s", got)
 				}
 				if len(errs) > 0 {
-					return fmt.Errorf("%s\n--- Pgpool-II log ---\n%s", strings.Join(errs, "\n"), tailLines(x.pool.Log(), 30))
+					return fmt.Errorf("%s\n--- Pgpool-II log ---\n%s", strings.Join(errs, "\n"), logTail(x.pool.Log()))
 				}
 				return nil
 			},
@@ -816,7 +816,7 @@ func TestAccDeploy_pgpoolScram(t *testing.T) {
 					fail("PostgreSQL's log does not show scram-sha-256 logins only")
 				}
 				if len(errs) > 0 {
-					return fmt.Errorf("%s\n--- Pgpool-II log ---\n%s", strings.Join(errs, "\n"), tailLines(x.pool.Log(), 30))
+					return fmt.Errorf("%s\n--- Pgpool-II log ---\n%s", strings.Join(errs, "\n"), logTail(x.pool.Log()))
 				}
 				return nil
 			},

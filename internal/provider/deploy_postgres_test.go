@@ -469,12 +469,14 @@ func checkPostgresMTLSOutside(t *testing.T, s *terraform.State, pg *testserver.P
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%s\n--- server log ---\n%s", strings.Join(errs, "\n"), tailLines(pg.Log(), 30))
+		return fmt.Errorf("%s\n--- server log ---\n%s", strings.Join(errs, "\n"), logTail(pg.Log()))
 	}
 	return nil
 }
 
-func tailLines(s string, n int) string {
+// logTail is the last 30 lines of a server log, for failure messages.
+func logTail(s string) string {
+	const n = 30
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]

@@ -72,7 +72,7 @@ func (d *PostgresDataDir) setting(name string) (string, error) {
 	defer cancel()
 	out, err := runAsServerUser(ctx, d.Dir, d.bins.postgres, "-D", d.DataDir(), "-C", name)
 	if err != nil {
-		return "", fmt.Errorf("postgres -C %s: %v: %s", name, err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("postgres -C %s: %w: %s", name, err, strings.TrimSpace(string(out)))
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -127,7 +127,7 @@ func (d *PostgresDataDir) StartPostgresOnDisk(t testing.TB) (*Postgres, error) {
 	})
 	if err := p.waitReady(); err != nil {
 		_ = proc.stop()
-		return nil, fmt.Errorf("postgres did not become ready on the written configuration: %v\n%s", err, p.logTail())
+		return nil, fmt.Errorf("postgres did not become ready on the written configuration: %w\n%s", err, p.logTail())
 	}
 	p.StartDuration = time.Since(t0)
 	return p, nil
@@ -142,7 +142,7 @@ func (p *Postgres) ExecFile(path string) error {
 	}
 	_, errOut, err := p.superuserPsql("", "-f", path)
 	if err != nil {
-		return fmt.Errorf("psql -f %s: %v: %s", filepath.Base(path), err, redact(strings.TrimSpace(errOut)))
+		return fmt.Errorf("psql -f %s: %w: %s", filepath.Base(path), err, redact(strings.TrimSpace(errOut)))
 	}
 	return nil
 }
