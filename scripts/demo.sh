@@ -161,7 +161,7 @@ echo
 echo "(RESULT is what happened; a result the policy did not expect would be marked (!) and fail the apply.)"
 
 step "Cross-check with the real psql, using the module's conninfo for app"
-conninfo=$(tfdemo output -state="$state" -json conninfo | python3 -c 'import json,sys; print(json.load(sys.stdin)["app"]["app"])')
+conninfo=$(tfdemo output -state="$state" -raw app_conninfo)
 echo "    psql \"$conninfo\""
 # Hermetic libpq: no ~/.postgresql, no PG* variables.
 env -i PATH="$PATH" HOME="$demo" LANG=C.UTF-8 psql -X -A -t -w "$conninfo" \

@@ -97,6 +97,11 @@ output "conninfo" {
   value       = { for c, b in module.postgres.client_bundles : c => b.conninfo }
 }
 
+output "app_conninfo" {
+  description = "psql \"$(terraform output -raw app_conninfo)\": client app as role app."
+  value       = module.postgres.client_bundles["app"].conninfo["app"]
+}
+
 output "pg_hba_conf" {
   value = module.postgres.pg_hba_conf
 }
