@@ -26,7 +26,7 @@ type areRegexp struct {
 	goSrc  string // its RE2 translation
 	re     *regexp.Regexp
 	groups *groupDissector // nil when the first capture group cannot be computed exactly
-	grpErr error          // why not
+	grpErr error           // why not
 }
 
 // compileARE translates and compiles the ARE pattern.
