@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers and clients the tests run against, when missing:
 #   postgresql-15 (server, /usr/lib/postgresql/15/bin), postgresql-client-15
-#   (psql), pgbouncer, pgpool2, openssl   -- Debian bookworm packages.
+#   (psql), pgbouncer, pgpool2, openssl, libpostgresql-jdbc-java (pgJDBC, for
+#   the libpq bundle's JDBC properties)   -- Debian bookworm packages.
 #
 # Idempotent and fast when everything is present (no apt-get update then).
 # Package postinst scripts are prevented from starting system services (a
@@ -30,8 +31,9 @@ declare -A probe=(
   [pgbouncer]=/usr/sbin/pgbouncer
   [pgpool2]=/usr/sbin/pgpool
   [openssl]=/usr/bin/openssl
+  [libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar
 )
-order=(postgresql-15 postgresql-client-15 pgbouncer pgpool2 openssl)
+order=(postgresql-15 postgresql-client-15 pgbouncer pgpool2 openssl libpostgresql-jdbc-java)
 
 installed() {
   local st

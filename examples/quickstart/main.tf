@@ -109,8 +109,11 @@ output "check_other_role" {
   value = var.check_port == null ? null : data.pgtls_connection_check.other_role[0].results["verify-full"].error
 }
 
+# The exact file for disk. `content` is the review copy (secret option values
+# masked); with no secret in the rules the two are identical.
 output "pg_hba_conf" {
-  value = pgtls_hba_file.db.content
+  value     = pgtls_hba_file.db.sensitive_content
+  sensitive = true
 }
 
 # Server side: ssl_cert_file, ssl_key_file, ssl_ca_file.

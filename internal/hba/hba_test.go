@@ -90,7 +90,7 @@ func TestNameTokenForm(t *testing.T) {
 
 func TestRenderQuoting(t *testing.T) {
 	r := Rule{Type: HostSSL, Databases: []Name{Kw("all"), Lit("all"), Lit("my db"), FileRef("a b")}, Users: []Name{GroupOf("ops team"), Lit("+x"), Lit(`q"q`)},
-		Address: "10.0.0.0/8", Method: LDAP, Options: []Option{{"ldapbasedn", "dc=a, dc=b"}, {"ldapserver", "ldap.example.com"}}, Comment: "hi # there"}
+		Address: "10.0.0.0/8", Method: LDAP, Options: []Option{{Name: "ldapbasedn", Value: "dc=a, dc=b"}, {Name: "ldapserver", Value: "ldap.example.com"}}, Comment: "hi # there"}
 	got, err := r.Render()
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestRenderQuoting(t *testing.T) {
 		{Type: Host, Databases: []Name{Kw("notakeyword")}, Users: []Name{Kw("all")}, Address: "all", Method: Reject},
 		{Type: Host, Databases: []Name{Lit("")}, Users: []Name{Kw("all")}, Address: "all", Method: Reject},
 		{Type: Host, Databases: nil, Users: []Name{Kw("all")}, Address: "all", Method: Reject},
-		{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "all", Method: LDAP, Options: []Option{{"ldap server", "x"}}},
+		{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "all", Method: LDAP, Options: []Option{{Name: "ldap server", Value: "x"}}},
 		{Type: Local, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "all", Method: Peer},
 	}
 	for i, b := range bad {
@@ -120,7 +120,7 @@ func TestRenderQuoting(t *testing.T) {
 		}
 	}
 	// A secret never appears in a render error.
-	sec := Rule{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "all", Method: LDAP, Options: []Option{{"ldapbindpasswd", "TOPSECRET\n"}}}
+	sec := Rule{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "all", Method: LDAP, Options: []Option{{Name: "ldapbindpasswd", Value: "TOPSECRET\n"}}}
 	if _, err := sec.Render(); err == nil || strings.Contains(err.Error(), "TOPSECRET") {
 		t.Errorf("secret render error: %v", err)
 	}
@@ -129,7 +129,7 @@ func TestRenderQuoting(t *testing.T) {
 			t.Errorf("secret in problem: %v", p)
 		}
 	}
-	rs := Rule{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "all", Method: RADIUS, Options: []Option{{"radiusservers", "127.0.0.1,127.0.0.2,127.0.0.3"}, {"radiussecrets", "SECRET1,SECRET2"}}}
+	rs := Rule{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "all", Method: RADIUS, Options: []Option{{Name: "radiusservers", Value: "127.0.0.1,127.0.0.2,127.0.0.3"}, {Name: "radiussecrets", Value: "SECRET1,SECRET2"}}}
 	ps := rs.Validate(TargetPostgreSQL, 15)
 	if len(ps) == 0 {
 		t.Fatal("radius secrets count not checked")
@@ -241,7 +241,7 @@ func withOpts(r Rule, kv ...string) Rule {
 		case "map":
 			r.Map = kv[i+1]
 		default:
-			r.Options = append(r.Options, Option{kv[i], kv[i+1]})
+			r.Options = append(r.Options, Option{Name: kv[i], Value: kv[i+1]})
 		}
 	}
 	return r
@@ -291,8 +291,8 @@ func TestValidate(t *testing.T) {
 		{"ldap url scheme", withOpts(rule(Host, LDAP, "all"), "ldapurl", "http://x/dc=y"), pg, 15, "options.ldapurl", "unsupported LDAP URL scheme: http"},
 		{"ldapscheme", withOpts(rule(Host, LDAP, "all"), "ldapbasedn", "dc=x", "ldapscheme", "http"), pg, 15, "options.ldapscheme", "invalid ldapscheme value"},
 		{"radius needs servers", withOpts(rule(Host, RADIUS, "all"), "radiussecrets", "x"), pg, 15, "options.radiusservers", `requires argument "radiusservers"`},
-		{"radius needs secrets", withOpts(rule(Host, RADIUS, "all"), "radiusservers", "127.0.0.1"), pg, 15, "options.radiussecrets", `requires argument "radiussecrets"`},
-		{"radius counts", withOpts(rule(Host, RADIUS, "all"), "radiusservers", "a.example,b.example,c.example", "radiussecrets", "x,y"), pg, 15, "options.radiussecrets", "the number of RADIUS secrets (2) must be 1 or the same as the number of RADIUS servers (3)"},
+		{"radius needs secrets", withOpts(rule(Host, RADIUS, "all"), "radiusservers", "127.0.0.1"), pg, 15, "secret_options.radiussecrets", `requires argument "radiussecrets"`},
+		{"radius counts", withOpts(rule(Host, RADIUS, "all"), "radiusservers", "a.example,b.example,c.example", "radiussecrets", "x,y"), pg, 15, "secret_options.radiussecrets", "the number of RADIUS secrets (2) must be 1 or the same as the number of RADIUS servers (3)"},
 		{"radius ports count", withOpts(rule(Host, RADIUS, "all"), "radiusservers", "a.example,b.example", "radiussecrets", "x", "radiusports", "1,2,3"), pg, 15, "options.radiusports", "the number of RADIUS ports (3)"},
 		{"radius port 0", withOpts(rule(Host, RADIUS, "all"), "radiusservers", "a.example", "radiussecrets", "x", "radiusports", "0"), pg, 15, "options.radiusports", "invalid RADIUS port number"},
 		{"radius ok multi", withOpts(rule(Host, RADIUS, "all"), "radiusservers", "a.example, b.example", "radiussecrets", "x,y", "radiusports", "1812"), pg, 15, "", ""},

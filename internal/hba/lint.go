@@ -30,6 +30,9 @@ const (
 	CodeIdentOnLocal            = "ident_on_local"
 	CodeUnusedIdentMap          = "unused_ident_map"
 	CodePlatformMethod          = "platform_method"
+	// Codes about a parsed file rather than its rules.
+	CodeIncludeNotFollowed = "include_not_followed"
+	CodeNULByte            = "nul_byte"
 )
 
 // DefaultSeverity is the severity of each code unless overridden. A shadowed
@@ -47,15 +50,30 @@ var DefaultSeverity = map[string]Severity{
 	CodeIdentOnLocal:            SeverityInfo,
 	CodeUnusedIdentMap:          SeverityInfo,
 	CodePlatformMethod:          SeverityWarning,
+	CodeIncludeNotFollowed:      SeverityWarning,
+	CodeNULByte:                 SeverityWarning,
+}
+
+// Codes lists every finding code, sorted.
+func Codes() []string {
+	out := make([]string, 0, len(DefaultSeverity))
+	for c := range DefaultSeverity {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Finding is one lint result. RuleIndex is the 0-based index of the rule
-// (-1 for findings about ident maps), OtherRuleIndex the related rule or -1.
+// (-1 for findings about ident maps or lines that are not rules),
+// OtherRuleIndex the related rule or -1. Line is the 1-based line of a
+// parsed file (0 when the rules were not parsed from a file).
 type Finding struct {
 	Code           string
 	Severity       Severity
 	RuleIndex      int
 	OtherRuleIndex int
+	Line           int
 	Message        string
 }
 
@@ -393,14 +411,13 @@ func listOverlapsKeyword(ns []Name, kw string) bool {
 	return false
 }
 
-// Redacted returns a copy of the rule with secret option values
-// (ldapbindpasswd, radiussecrets) replaced by "(sensitive)", for messages
-// and logs.
+// Redacted returns a copy of the rule with every secret option value (see
+// Option.IsSecret) replaced by Masked, for review copies, messages and logs.
 func (r Rule) Redacted() Rule {
 	opts := make([]Option, len(r.Options))
 	for i, o := range r.Options {
-		if sensitiveOptions[o.Name] {
-			o.Value = "(sensitive)"
+		if o.IsSecret() {
+			o.Value = Masked
 		}
 		opts[i] = o
 	}
@@ -420,5 +437,46 @@ func Failing(findings []Finding, failOn ...Severity) []Finding {
 			}
 		}
 	}
+	return out
+}
+
+// Lint lints the parsed rules (Lint) and adds the file-level findings
+// (include directives not followed, NUL bytes), all with their line, in line
+// order (findings about ident maps last). Ignore and Severity of opts apply
+// to every code.
+func (pf ParsedFile) Lint(idents []IdentMap, opts LintOptions) []Finding {
+	rules := make([]Rule, len(pf.Rules))
+	for i, pr := range pf.Rules {
+		rules[i] = pr.Rule
+	}
+	out := Lint(rules, idents, opts)
+	for i := range out {
+		if out[i].RuleIndex >= 0 && out[i].RuleIndex < len(pf.Rules) {
+			out[i].Line = pf.Rules[out[i].RuleIndex].Line
+		}
+	}
+	ignore := map[string]bool{}
+	for _, c := range opts.Ignore {
+		ignore[c] = true
+	}
+	for _, f := range pf.Findings {
+		if ignore[f.Code] {
+			continue
+		}
+		if s, ok := opts.Severity[f.Code]; ok {
+			f.Severity = s
+		}
+		out = append(out, f)
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		la, lb := out[a].Line, out[b].Line
+		if (la == 0) != (lb == 0) {
+			return lb == 0
+		}
+		if la != lb {
+			return la < lb
+		}
+		return out[a].Code < out[b].Code
+	})
 	return out
 }

@@ -25,6 +25,7 @@ package hba
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -165,10 +166,35 @@ func hclToken(s string) string {
 	return s
 }
 
-// Option is one name=value authentication option.
+// Option is one name=value authentication option. Secret marks a value that
+// must never be shown (it came from secret_options, or the option is in the
+// secret registry, see IsSensitiveOption); secret values are masked in
+// RenderRedacted, problems, findings and String.
 type Option struct {
-	Name  string
-	Value string
+	Name   string
+	Value  string
+	Secret bool
+}
+
+// IsSecret reports whether the value must be masked: the option was given
+// as a secret or its name is in the secret registry.
+func (o Option) IsSecret() bool { return o.Secret || sensitiveOptions[o.Name] }
+
+// shown is the value as messages may show it.
+func (o Option) shown() string {
+	if o.IsSecret() {
+		return Masked
+	}
+	return o.Value
+}
+
+// field is the problem field of the option: secret_options.NAME for a
+// secret, options.NAME otherwise (the schema attribute that holds it).
+func (o Option) field() string {
+	if o.IsSecret() {
+		return "secret_options." + o.Name
+	}
+	return "options." + o.Name
 }
 
 // Rule is one pg_hba.conf line.
@@ -246,15 +272,60 @@ var dbKeywords = map[string]bool{"all": true, "sameuser": true, "samerole": true
 
 var addressKeywords = map[string]bool{"all": true, "samehost": true, "samenet": true}
 
+// sensitiveOptions is the registry of authentication options whose value is
+// a secret (PostgreSQL 13 to 18: the LDAP bind password and the RADIUS shared
+// secrets). It is the single source: the provider requires these in
+// secret_options, the redacted renderings mask them, and the provider's
+// sentinel test feeds a secret into each of them. Add an option here when
+// PostgreSQL adds one that holds a secret.
 var sensitiveOptions = map[string]bool{"ldapbindpasswd": true, "radiussecrets": true}
 
+// Masked replaces a secret value in redacted renderings and messages.
+const Masked = "(sensitive)"
+
 // IsSensitiveOption reports whether the option holds a secret (its value is
-// never echoed in problems or findings).
+// never echoed in problems or findings, and the provider refuses it in the
+// non-sensitive options attribute).
 func IsSensitiveOption(name string) bool { return sensitiveOptions[name] }
 
-func shownValue(opt, v string) string {
-	if sensitiveOptions[opt] {
-		return "(sensitive)"
+// SensitiveOptions lists the secret registry, sorted.
+func SensitiveOptions() []string {
+	out := make([]string, 0, len(sensitiveOptions))
+	for k := range sensitiveOptions {
+		out = append(out, k)
 	}
-	return v
+	sort.Strings(out)
+	return out
+}
+
+// OptionsFromMaps builds a rule's option list from the two attributes a
+// configuration gives them in: plain (shown in plans) and secret (always
+// sensitive). A registered secret option (IsSensitiveOption) in plain is a
+// problem on options.NAME telling the user to move it; any option may be
+// given in secret (its value is then masked everywhere like a registered
+// secret); a name in both is a problem. The result is sorted by name, the
+// order the options are rendered in.
+func OptionsFromMaps(plain, secret map[string]string) ([]Option, []Problem) {
+	var out []Option
+	var ps []Problem
+	for k, v := range plain {
+		if sensitiveOptions[k] {
+			ps = append(ps, Problem{Field: "options." + k, Value: Masked, Message: fmt.Sprintf(
+				"%s holds a secret: give it in secret_options (always sensitive) instead of options, so plans, "+
+					"state displays, ids and logs never show it", k)})
+			continue
+		}
+		if _, dup := secret[k]; dup {
+			ps = append(ps, Problem{Field: "options." + k, Value: Masked, Message: fmt.Sprintf(
+				"%s is given in both options and secret_options; give it once", k)})
+			continue
+		}
+		out = append(out, Option{Name: k, Value: v})
+	}
+	for k, v := range secret {
+		out = append(out, Option{Name: k, Value: v, Secret: true})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Field < ps[j].Field })
+	return out, ps
 }

@@ -82,7 +82,7 @@ func oracleCorpus() []Rule {
 	opt := func(kv ...string) []Option {
 		var o []Option
 		for i := 0; i+1 < len(kv); i += 2 {
-			o = append(o, Option{kv[i], kv[i+1]})
+			o = append(o, Option{Name: kv[i], Value: kv[i+1]})
 		}
 		return o
 	}

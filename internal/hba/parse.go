@@ -22,51 +22,59 @@ type Directive struct {
 
 // ParsedFile is the result of Parse. Problems holds syntax errors (lines
 // that are not rules) and the Validate(postgresql, v) problems of every
-// parsed rule, each with its line.
+// parsed rule, each with its line. Findings holds what the file does that
+// the rules alone do not show (include directives that were not followed,
+// NUL bytes), each with its line: every line PostgreSQL reads is either a
+// rule, a problem or a finding, never silently dropped.
 type ParsedFile struct {
+	Version    int
 	Rules      []ParsedRule
 	Directives []Directive
 	Problems   []Problem
+	Findings   []Finding
 }
 
-// logicalLine is one line after backslash continuation handling.
-type logicalLine struct {
-	num  int
-	text string
-}
-
-// splitLines mirrors tokenize_auth_file(): lines end at '\n', trailing CR/LF
-// are stripped, and (PostgreSQL 14+) a line ending in a backslash continues
-// on the next line, even inside a comment. The line number is the first
-// physical line's.
-func splitLines(content string, v int) []logicalLine {
-	var out []logicalLine
-	phys := strings.SplitAfter(content, "\n")
-	if len(phys) > 0 && phys[len(phys)-1] == "" {
-		phys = phys[:len(phys)-1]
+// isDirective reports whether the first field is an include keyword.
+func isDirective(first []token) bool {
+	if len(first) != 1 || first[0].quoted {
+		return false
 	}
-	lineNo := 1
-	for i := 0; i < len(phys); {
-		start := lineNo
-		var b strings.Builder
-		for i < len(phys) {
-			l := phys[i]
-			i++
-			lineNo++
-			complete := strings.HasSuffix(l, "\n")
-			if complete {
-				l = strings.TrimRight(l, "\r\n")
+	switch first[0].s {
+	case "include", "include_if_exists", "include_dir":
+		return true
+	}
+	return false
+}
+
+// nulFinding explains what PostgreSQL v made of a line a NUL byte cut.
+func nulFinding(ll logicalLine, v int, ruleIndex int) (Finding, bool) {
+	if len(ll.nul) == 0 {
+		return Finding{}, false
+	}
+	var msg string
+	if v < 14 {
+		msg = fmt.Sprintf("line %d contains a NUL byte: PostgreSQL %d ignores the rest of that line", ll.nul[0], v)
+	} else {
+		msg = fmt.Sprintf("line %d contains a NUL byte: PostgreSQL %d ignores the rest of that line including its line break", ll.nul[0], v)
+		if len(ll.joined) > 0 {
+			msg += fmt.Sprintf(", so it reads line %d as the continuation of line %d", ll.joined[0], ll.num)
+			if len(ll.joined) > 1 {
+				msg += fmt.Sprintf(" (and %d more lines the same way)", len(ll.joined)-1)
 			}
-			if complete && v >= 14 && strings.HasSuffix(l, `\`) {
-				b.WriteString(l[:len(l)-1])
-				continue
-			}
-			b.WriteString(l)
-			break
+		} else {
+			msg += " (it was the last line)"
 		}
-		out = append(out, logicalLine{num: start, text: b.String()})
 	}
-	return out
+	msg += "; remove the NUL byte"
+	return Finding{Code: CodeNULByte, Severity: DefaultSeverity[CodeNULByte], RuleIndex: ruleIndex, OtherRuleIndex: -1, Line: ll.num, Message: msg}, true
+}
+
+// directiveFinding reports an include directive whose file was not read.
+func directiveFinding(d Directive, v int, file string) Finding {
+	what := map[string]string{"include": "the lines of", "include_if_exists": "the lines of (when it exists)", "include_dir": "the lines of every .conf file in"}[d.Kind]
+	return Finding{Code: CodeIncludeNotFollowed, Severity: DefaultSeverity[CodeIncludeNotFollowed], RuleIndex: -1, OtherRuleIndex: -1, Line: d.Line,
+		Message: fmt.Sprintf("line %d: %s %s: PostgreSQL %d reads %s %q at this point of %s; included files are not read here, so the parsed result is incomplete and a file rendered from it alone would lose them",
+			d.Line, d.Kind, quoteIfNeeded(d.Path), v, what, d.Path, file)}
 }
 
 // Parse reads a pg_hba.conf as PostgreSQL major version v does: quotes,
@@ -79,32 +87,39 @@ func Parse(content string, v int) (ParsedFile, error) {
 	if v < MinVersion || v > MaxVersion {
 		return pf, fmt.Errorf("postgres_version %d: must be between %d and %d", v, MinVersion, MaxVersion)
 	}
-	for _, ll := range splitLines(content, v) {
-		if strings.IndexByte(ll.text, 0) >= 0 {
-			pf.Problems = append(pf.Problems, Problem{Line: ll.num, Message: "line contains a NUL byte; PostgreSQL ignores the rest of the line"})
-			continue
-		}
-		if v == 13 && len(ll.text) >= pg13MaxLine-2 {
+	pf.Version = v
+	for _, ll := range readLines(content, v) {
+		if ll.tooLong {
 			pf.Problems = append(pf.Problems, Problem{Line: ll.num, Message: "authentication file line too long"})
+			if f, ok := nulFinding(ll, v, -1); ok {
+				pf.Findings = append(pf.Findings, f)
+			}
 			continue
 		}
 		fields, comment, hasComment := tokenizeLine(ll.text)
 		if len(fields) == 0 {
+			if f, ok := nulFinding(ll, v, -1); ok {
+				pf.Findings = append(pf.Findings, f)
+			}
 			continue
 		}
-		first := fields[0]
-		if len(first) == 1 && (first[0].s == "include" || first[0].s == "include_if_exists" || first[0].s == "include_dir") {
-			if v < 16 {
-				pf.Problems = append(pf.Problems, Problem{Line: ll.num, Field: "type", Value: first[0].s,
-					Message: fmt.Sprintf("invalid connection type %q (include directives need PostgreSQL 16)", first[0].s)})
-				continue
+		if isDirective(fields[0]) {
+			kind := fields[0][0].s
+			switch {
+			case v < 16:
+				pf.Problems = append(pf.Problems, Problem{Line: ll.num, Field: "type", Value: kind,
+					Message: fmt.Sprintf("invalid connection type %q (include directives need PostgreSQL 16)", kind)})
+			case len(fields) != 2 || len(fields[1]) != 1:
+				pf.Problems = append(pf.Problems, Problem{Line: ll.num, Field: "type", Value: kind,
+					Message: fmt.Sprintf("%s must be followed by exactly one file name", kind)})
+			default:
+				d := Directive{Line: ll.num, Kind: kind, Path: fields[1][0].s}
+				pf.Directives = append(pf.Directives, d)
+				pf.Findings = append(pf.Findings, directiveFinding(d, v, "pg_hba.conf"))
 			}
-			if len(fields) != 2 || len(fields[1]) != 1 {
-				pf.Problems = append(pf.Problems, Problem{Line: ll.num, Field: "type", Value: first[0].s,
-					Message: fmt.Sprintf("%s must be followed by exactly one file name", first[0].s)})
-				continue
+			if f, ok := nulFinding(ll, v, -1); ok {
+				pf.Findings = append(pf.Findings, f)
 			}
-			pf.Directives = append(pf.Directives, Directive{Line: ll.num, Kind: first[0].s, Path: fields[1][0].s})
 			continue
 		}
 		r, probs := ruleFromFields(fields, v)
@@ -113,6 +128,9 @@ func Parse(content string, v int) (ParsedFile, error) {
 		}
 		if len(probs) > 0 {
 			pf.Problems = append(pf.Problems, probs...)
+			if f, ok := nulFinding(ll, v, -1); ok {
+				pf.Findings = append(pf.Findings, f)
+			}
 			continue
 		}
 		if hasComment {
@@ -121,6 +139,9 @@ func Parse(content string, v int) (ParsedFile, error) {
 		for _, p := range r.Validate(TargetPostgreSQL, v) {
 			p.Line = ll.num
 			pf.Problems = append(pf.Problems, p)
+		}
+		if f, ok := nulFinding(ll, v, len(pf.Rules)); ok {
+			pf.Findings = append(pf.Findings, f)
 		}
 		pf.Rules = append(pf.Rules, ParsedRule{Line: ll.num, Rule: r})
 	}
@@ -206,7 +227,8 @@ func ruleFromFields(fields [][]token, v int) (Rule, []Problem) {
 			}
 			name, val := t.s[:eq], t.s[eq+1:]
 			if seen[name] {
-				return r, []Problem{{Field: "options." + name, Value: shownValue(name, val), Message: "option specified more than once (PostgreSQL silently keeps the last one)"}}
+				o := Option{Name: name, Value: val}
+				return r, []Problem{{Field: o.field(), Value: o.shown(), Message: "option specified more than once (PostgreSQL silently keeps the last one)"}}
 			}
 			seen[name] = true
 			if val == "" && (name == "clientcert" || name == "clientname" || name == "map") {
@@ -234,6 +256,7 @@ type ParsedIdentFile struct {
 	Lines      map[string][]int // map name -> line of each mapping
 	Directives []Directive
 	Problems   []Problem
+	Findings   []Finding // include directives not followed, NUL bytes (RuleIndex -1)
 }
 
 // ParseIdent reads a pg_ident.conf as PostgreSQL major version v does. The
@@ -244,17 +267,22 @@ func ParseIdent(content string, v int) (ParsedIdentFile, error) {
 		return pf, fmt.Errorf("postgres_version %d: must be between %d and %d", v, MinVersion, MaxVersion)
 	}
 	idx := map[string]int{}
-	for _, ll := range splitLines(content, v) {
-		if strings.IndexByte(ll.text, 0) >= 0 {
-			pf.Problems = append(pf.Problems, Problem{Line: ll.num, Message: "line contains a NUL byte; PostgreSQL ignores the rest of the line"})
+	for _, ll := range readLines(content, v) {
+		if f, ok := nulFinding(ll, v, -1); ok {
+			pf.Findings = append(pf.Findings, f)
+		}
+		if ll.tooLong {
+			pf.Problems = append(pf.Problems, Problem{Line: ll.num, Message: "authentication file line too long"})
 			continue
 		}
 		fields, comment, hasComment := tokenizeLine(ll.text)
 		if len(fields) == 0 {
 			continue
 		}
-		if len(fields[0]) == 1 && v >= 16 && (fields[0][0].s == "include" || fields[0][0].s == "include_if_exists" || fields[0][0].s == "include_dir") && len(fields) == 2 {
-			pf.Directives = append(pf.Directives, Directive{Line: ll.num, Kind: fields[0][0].s, Path: fields[1][0].s})
+		if v >= 16 && isDirective(fields[0]) && len(fields) == 2 && len(fields[1]) == 1 {
+			d := Directive{Line: ll.num, Kind: fields[0][0].s, Path: fields[1][0].s}
+			pf.Directives = append(pf.Directives, d)
+			pf.Findings = append(pf.Findings, directiveFinding(d, v, "pg_ident.conf"))
 			continue
 		}
 		if len(fields) < 3 {

@@ -86,13 +86,13 @@ func checkComment(c string) error {
 func (r Rule) allOptions() []Option {
 	var out []Option
 	if r.ClientCert != "" {
-		out = append(out, Option{"clientcert", r.ClientCert})
+		out = append(out, Option{Name: "clientcert", Value: r.ClientCert})
 	}
 	if r.ClientName != "" {
-		out = append(out, Option{"clientname", r.ClientName})
+		out = append(out, Option{Name: "clientname", Value: r.ClientName})
 	}
 	if r.Map != "" {
-		out = append(out, Option{"map", r.Map})
+		out = append(out, Option{Name: "map", Value: r.Map})
 	}
 	return append(out, r.Options...)
 }
@@ -164,7 +164,7 @@ func (r Rule) Render() (string, error) {
 	for _, o := range r.allOptions() {
 		s, err := renderOption(o.Name, o.Value)
 		if err != nil {
-			return "", fmt.Errorf("options.%s: %v", o.Name, redactErr(o.Name, err))
+			return "", fmt.Errorf("%s: %v", o.field(), redactErr(o, err))
 		}
 		b.WriteString(" ")
 		b.WriteString(s)
@@ -179,8 +179,8 @@ func (r Rule) Render() (string, error) {
 	return b.String(), nil
 }
 
-func redactErr(opt string, err error) error {
-	if sensitiveOptions[opt] {
+func redactErr(o Option, err error) error {
+	if o.IsSecret() {
 		return fmt.Errorf("the value contains a character that cannot be written (newline, carriage return or NUL)")
 	}
 	return err
@@ -207,6 +207,15 @@ func renderHeader(header string) (string, error) {
 	return b.String(), nil
 }
 
+// ValidateHeader checks a file header (comment lines placed at the top):
+// problems are on the field "header".
+func ValidateHeader(header string) []Problem {
+	if _, err := renderHeader(header); err != nil {
+		return []Problem{{Field: "header", Message: err.Error()}}
+	}
+	return nil
+}
+
 // RenderFile renders rules in the given order (never re-sorted: the first
 // matching line wins) after header, whose lines become "# " comments. It
 // returns an error instead of a partial file when any rule cannot be
@@ -227,6 +236,21 @@ func RenderFile(rules []Rule, header string) (string, error) {
 		b.WriteString("\n")
 	}
 	return b.String(), nil
+}
+
+// RenderRedacted returns the review copy of the line: Render of Redacted,
+// identical to Render when the rule has no secret option.
+func (r Rule) RenderRedacted() (string, error) { return r.Redacted().Render() }
+
+// RenderFileRedacted is the review copy of RenderFile: every secret option
+// value masked (Masked), byte-identical to RenderFile when no rule has a
+// secret. It is what plans may show; RenderFile is what PostgreSQL needs.
+func RenderFileRedacted(rules []Rule, header string) (string, error) {
+	red := make([]Rule, len(rules))
+	for i, r := range rules {
+		red[i] = r.Redacted()
+	}
+	return RenderFile(red, header)
 }
 
 // Render returns the mapping as one pg_ident.conf line.

@@ -345,7 +345,7 @@ func (r Rule) Validate(t Target, v int) []Problem {
 		}
 		if len(r.allOptions()) > 0 {
 			for _, o := range r.allOptions() {
-				add("options."+o.Name, shownValue(o.Name, o.Value), "PgBouncer 1.18 accepts no options on an hba line (it drops the whole line: \"unsupported parameters\")")
+				add(o.field(), o.shown(), "PgBouncer 1.18 accepts no options on an hba line (it drops the whole line: \"unsupported parameters\")")
 			}
 		}
 		if m == Peer && r.Type != Local {
@@ -361,7 +361,7 @@ func (r Rule) Validate(t Target, v int) []Problem {
 		for _, o := range r.allOptions() {
 			ok := (o.Name == "pamservice" && m == PAM) || (strings.HasPrefix(o.Name, "ldap") && optionSpecs[o.Name].label == "ldap" && m == LDAP)
 			if !ok {
-				add("options."+o.Name, shownValue(o.Name, o.Value), "the pgpool target accepts only pamservice (pam) and ldap* (ldap) options")
+				add(o.field(), o.shown(), "the pgpool target accepts only pamservice (pam) and ldap* (ldap) options")
 			}
 		}
 		return ps
@@ -438,9 +438,19 @@ func (r Rule) Validate(t Target, v int) []Problem {
 	}
 
 	set := map[string]string{}
+	opts := map[string]Option{}
+	// fieldOf / shownOf name an option given or missing: a missing one is
+	// reported on the attribute it belongs in.
+	fieldOf := func(name string) string {
+		if o, ok := opts[name]; ok {
+			return o.field()
+		}
+		return Option{Name: name}.field()
+	}
+	shownOf := func(name string) string { return opts[name].shown() }
 	for i, o := range r.Options {
-		f := "options." + o.Name
-		shown := shownValue(o.Name, o.Value)
+		f := o.field()
+		shown := o.shown()
 		switch o.Name {
 		case "clientcert", "clientname", "map":
 			add(f, shown, fmt.Sprintf("use the %s attribute, not options", o.Name))
@@ -451,8 +461,9 @@ func (r Rule) Validate(t Target, v int) []Problem {
 			continue
 		}
 		set[o.Name] = o.Value
+		opts[o.Name] = o
 		if _, err := renderOption(o.Name, o.Value); err != nil {
-			add(f, shown, redactErr(o.Name, err).Error())
+			add(f, shown, redactErr(o, err).Error())
 			continue
 		}
 		spec, ok := optionSpecs[o.Name]
@@ -471,16 +482,16 @@ func (r Rule) Validate(t Target, v int) []Problem {
 		switch o.Name {
 		case "ldapport":
 			if n, err := strconv.Atoi(o.Value); err != nil || n < 1 || n > 65535 {
-				add(f, shown, fmt.Sprintf("invalid LDAP port number: %q", o.Value))
+				add(f, shown, fmt.Sprintf("invalid LDAP port number: %q", shown))
 			}
 		case "ldapscheme":
 			if o.Value != "ldap" && o.Value != "ldaps" {
-				add(f, shown, fmt.Sprintf("invalid ldapscheme value: %q", o.Value))
+				add(f, shown, fmt.Sprintf("invalid ldapscheme value: %q", shown))
 			}
 		case "ldapurl":
 			u, err := url.Parse(o.Value)
 			if err != nil || u.Scheme == "" {
-				add(f, shown, fmt.Sprintf("could not parse LDAP URL %q", o.Value))
+				add(f, shown, fmt.Sprintf("could not parse LDAP URL %q", shown))
 			} else if u.Scheme != "ldap" && u.Scheme != "ldaps" {
 				add(f, shown, fmt.Sprintf("unsupported LDAP URL scheme: %s", u.Scheme))
 			}
@@ -491,23 +502,23 @@ func (r Rule) Validate(t Target, v int) []Problem {
 				if o.Name == "radiussecrets" {
 					add(f, shown, "could not parse RADIUS secret list (empty element, or a double quote, which this provider does not support in RADIUS lists)")
 				} else if o.Name == "radiusidentifiers" {
-					add(f, shown, fmt.Sprintf("could not parse RADIUS identifiers list %q", o.Value))
+					add(f, shown, fmt.Sprintf("could not parse RADIUS identifiers list %q", shown))
 				} else {
-					add(f, shown, fmt.Sprintf("could not parse RADIUS %s list %q", what, o.Value))
+					add(f, shown, fmt.Sprintf("could not parse RADIUS %s list %q", what, shown))
 				}
 				continue
 			}
 			if o.Name == "radiusports" {
 				for _, p := range items {
 					if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-						add(f, shown, fmt.Sprintf("invalid RADIUS port number: %q", p))
+						add(f, shown, fmt.Sprintf("invalid RADIUS port number: %q", Option{Name: o.Name, Value: p, Secret: o.IsSecret()}.shown()))
 					}
 				}
 			}
 			if o.Name == "radiusservers" {
 				for _, s := range items {
 					if _, err := netip.ParseAddr(s); err != nil && !(hostnameRE.MatchString(s) && !looksNumeric(s)) {
-						add(f, shown, fmt.Sprintf("could not translate RADIUS server name %q to address", s))
+						add(f, shown, fmt.Sprintf("could not translate RADIUS server name %q to address", Option{Name: o.Name, Value: s, Secret: o.IsSecret()}.shown()))
 					}
 				}
 			}
@@ -556,27 +567,27 @@ func (r Rule) Validate(t Target, v int) []Problem {
 		srv, hasSrv := set["radiusservers"]
 		sec, hasSec := set["radiussecrets"]
 		if !hasSrv {
-			add("options.radiusservers", "", "authentication method \"radius\" requires argument \"radiusservers\" to be set")
+			add(fieldOf("radiusservers"), "", "authentication method \"radius\" requires argument \"radiusservers\" to be set")
 		}
 		if !hasSec {
-			add("options.radiussecrets", "", "authentication method \"radius\" requires argument \"radiussecrets\" to be set")
+			add(fieldOf("radiussecrets"), "", "authentication method \"radius\" requires argument \"radiussecrets\" to be set")
 		}
 		if hasSrv && hasSec {
 			s, ok1 := splitGUCList(srv)
 			k, ok2 := splitGUCList(sec)
 			if ok1 && ok2 {
 				if len(s) == 0 {
-					add("options.radiusservers", srv, "list of RADIUS servers cannot be empty")
+					add(fieldOf("radiusservers"), shownOf("radiusservers"), "list of RADIUS servers cannot be empty")
 				} else if len(k) == 0 {
-					add("options.radiussecrets", "(sensitive)", "list of RADIUS secrets cannot be empty")
+					add(fieldOf("radiussecrets"), shownOf("radiussecrets"), "list of RADIUS secrets cannot be empty")
 				} else {
 					if len(k) != 1 && len(k) != len(s) {
-						add("options.radiussecrets", "(sensitive)", fmt.Sprintf("the number of RADIUS secrets (%d) must be 1 or the same as the number of RADIUS servers (%d)", len(k), len(s)))
+						add(fieldOf("radiussecrets"), shownOf("radiussecrets"), fmt.Sprintf("the number of RADIUS secrets (%d) must be 1 or the same as the number of RADIUS servers (%d)", len(k), len(s)))
 					}
 					for _, o := range []struct{ name, what string }{{"radiusports", "ports"}, {"radiusidentifiers", "identifiers"}} {
 						if val, ok := set[o.name]; ok {
 							if l, ok := splitGUCList(val); ok && len(l) > 1 && len(l) != len(s) {
-								add("options."+o.name, val, fmt.Sprintf("the number of RADIUS %s (%d) must be 1 or the same as the number of RADIUS servers (%d)", o.what, len(l), len(s)))
+								add(fieldOf(o.name), shownOf(o.name), fmt.Sprintf("the number of RADIUS %s (%d) must be 1 or the same as the number of RADIUS servers (%d)", o.what, len(l), len(s)))
 							}
 						}
 					}
@@ -585,7 +596,7 @@ func (r Rule) Validate(t Target, v int) []Problem {
 		}
 	case OAuth:
 		if _, ok := set["issuer"]; !ok {
-			add("options.issuer", "", "authentication method \"oauth\" requires argument \"issuer\" to be set")
+			add(fieldOf("issuer"), "", "authentication method \"oauth\" requires argument \"issuer\" to be set")
 		}
 		if d, ok := set["delegate_ident_mapping"]; ok && d == "1" && r.Map != "" {
 			add("map", r.Map, "delegate_ident_mapping cannot be used in combination with map")
@@ -805,16 +816,6 @@ func checkRegex(re string) error {
 	}
 	return nil
 }
-
-// PostgreSQL 13 reads pg_hba.conf lines into fixed buffers (hba.c MAX_LINE
-// 20480, MAX_TOKEN 10240): a longer line is an error ("authentication file
-// line too long") and fgets() reads its remainder as the next line; a longer
-// token is an error too. 14+ has no limit. The token limit is applied one
-// byte early, because a closing quote also needs a free byte.
-const (
-	pg13MaxLine  = 20480
-	pg13MaxToken = 10240
-)
 
 func pg13Limits(r Rule) []Problem {
 	l, err := r.Render()

@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -37,9 +38,12 @@ type CARequest struct {
 }
 
 // ServerRequest asks for a PostgreSQL (or pooler) server certificate.
-// CommonName defaults to the first DNS name, else the first IP address.
+// The common name defaults to the first DNS name, else the first IP address
+// (see EffectiveSubject). CommonName is a shortcut for Subject.CommonName:
+// set at most one of them.
 type ServerRequest struct {
 	CommonName  string
+	Subject     *Subject
 	DNSNames    []string
 	IPAddresses []netip.Addr
 	KeyType     KeyType
@@ -48,12 +52,17 @@ type ServerRequest struct {
 
 // ClientRequest asks for a client certificate for the PostgreSQL role User.
 // With Subject nil the subject is CN=User; a Subject without CommonName gets
-// CN=User too (see EffectiveSubject).
+// CN=User too (see EffectiveSubject). The subjectAltName entries are
+// optional: PostgreSQL's cert authentication reads only the subject (CN,
+// or the DN with clientname=DN), never the SANs.
 type ClientRequest struct {
-	User     string
-	Subject  *Subject
-	KeyType  KeyType
-	Validity time.Duration
+	User           string
+	Subject        *Subject
+	DNSNames       []string
+	EmailAddresses []string
+	URIs           []string
+	KeyType        KeyType
+	Validity       time.Duration
 }
 
 // Issued is a freshly issued certificate with its key.
@@ -84,49 +93,85 @@ func ReadyForRenewal(notAfter time.Time, earlyRenewal time.Duration, now time.Ti
 	return !now.Before(notAfter.Add(-earlyRenewal))
 }
 
-// validityWindow returns NotBefore and NotAfter for a certificate issued at
-// now: now is truncated to the second (X.509 time precision), NotAfter is
-// now + validity and NotBefore is now - Backdate, but not before the
-// issuer's NotBefore (nil issuer: self-signed).
-func validityWindow(issuer *x509.Certificate, now time.Time, validity time.Duration) (time.Time, time.Time) {
-	now = now.UTC().Truncate(time.Second)
-	nb := now.Add(-Backdate)
-	if issuer != nil && nb.Before(issuer.NotBefore) {
-		nb = issuer.NotBefore.UTC()
+// Input names the part of a request an issuance check refuses, so callers
+// can attach the error to the input the user has to change.
+type Input int
+
+const (
+	InputOther           Input = iota // not attributed to one input
+	InputIssuer                       // the issuing CA: its certificate, chain or key
+	InputValidity                     // the validity period
+	InputKeyType                      // the key type
+	InputSubject                      // the subject (its common name or emailAddress)
+	InputUser                         // the client certificate's role name
+	InputDNSNames                     // the dNSName SANs
+	InputIPAddresses                  // the iPAddress SANs
+	InputEmailAddresses               // the rfc822Name SANs
+	InputURIs                         // the URI SANs
+	InputMaxPathLen                   // a CA's max path length
+	InputNameConstraints              // a CA's own name constraints
+)
+
+// IssueError is a refusal by an issuance check, with the input it is
+// about.
+type IssueError struct {
+	Input Input
+	Err   error
+}
+
+func (e *IssueError) Error() string { return e.Err.Error() }
+func (e *IssueError) Unwrap() error { return e.Err }
+
+func blame(in Input, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nb, now.Add(validity)
+	return &IssueError{Input: in, Err: err}
+}
+
+// InputOf returns the input an error from this package is about
+// (InputOther when it does not say).
+func InputOf(err error) Input {
+	var ie *IssueError
+	if errors.As(err, &ie) {
+		return ie.Input
+	}
+	return InputOther
 }
 
 // CheckNotOutliving refuses a certificate issued at now for validity that
 // would expire after its issuer. NotAfter is now + validity (see
-// validityWindow); the error names both dates in RFC 3339.
+// ValidityWindow); the error names both dates in RFC 3339 and is about
+// InputValidity (InputIssuer when the issuer has already expired).
 func CheckNotOutliving(issuer *x509.Certificate, now time.Time, validity time.Duration) error {
 	if issuer == nil {
-		return errors.New("no issuer certificate given")
+		return blame(InputIssuer, errors.New("no issuer certificate given"))
 	}
-	_, na := validityWindow(issuer, now, validity)
+	now = now.UTC().Truncate(time.Second)
+	na := now.Add(validity)
 	if !na.After(issuer.NotAfter) {
 		return nil
 	}
 	inAfter := issuer.NotAfter.UTC()
 	if !now.Before(inAfter) {
-		return fmt.Errorf("issuer %s expired at %s (now is %s): renew the issuer first",
-			describeCert(issuer), inAfter.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return blame(InputIssuer, fmt.Errorf("issuer %s expired at %s (now is %s): renew the issuer first",
+			describeCert(issuer), inAfter.Format(time.RFC3339), now.Format(time.RFC3339)))
 	}
-	maxHours := int64(inAfter.Sub(now.UTC().Truncate(time.Second)) / time.Hour)
-	return fmt.Errorf("the certificate would be valid until %s (now + %s), after its issuer %s expires at %s: "+
+	maxHours := int64(inAfter.Sub(now) / time.Hour)
+	return blame(InputValidity, fmt.Errorf("the certificate would be valid until %s (now + %s), after its issuer %s expires at %s: "+
 		"a certificate must not outlive its issuer; shorten the validity to at most %d hours or renew the issuer first",
-		na.Format(time.RFC3339), humanDuration(validity), describeCert(issuer), inAfter.Format(time.RFC3339), maxHours)
+		na.Format(time.RFC3339), humanDuration(validity), describeCert(issuer), inAfter.Format(time.RFC3339), maxHours))
 }
 
 // checkChainNotOutliving applies CheckNotOutliving to the issuer and every
-// certificate above it: verifiers reject the chain as soon as any of them
-// expires. For the issuer the error is exactly CheckNotOutliving's.
-func checkChainNotOutliving(iss *Issuer, now time.Time, validity time.Duration) error {
-	for _, c := range iss.chainAbove() {
+// certificate above it (chain, issuer first): verifiers reject the chain
+// as soon as any of them expires. For the issuer the error is exactly
+// CheckNotOutliving's.
+func checkChainNotOutliving(chain []*x509.Certificate, now time.Time, validity time.Duration) error {
+	for i, c := range chain {
 		if err := CheckNotOutliving(c, now, validity); err != nil {
-			if c != iss.Cert {
-				return fmt.Errorf("%w (that CA is above the issuer in its chain: verifiers reject the chain once it expires)", err)
+			if i > 0 {
+				return &IssueError{Input: InputOf(err), Err: fmt.Errorf("%w (that CA is above the issuer in its chain: verifiers reject the chain once it expires)", err)}
 			}
 			return err
 		}
@@ -146,7 +191,7 @@ func newSerial(r io.Reader) (*big.Int, error) {
 	var b [16]byte
 	for range 8 {
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("cannot read random serial number: %v", err)
+			return nil, fmt.Errorf("cannot read random serial number: %w", err)
 		}
 		if n := new(big.Int).SetBytes(b[:]); n.Sign() > 0 {
 			return n, nil
@@ -160,14 +205,14 @@ func newSerial(r io.Reader) (*big.Int, error) {
 func keyID(pub crypto.PublicKey) ([]byte, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, fmt.Errorf("cannot encode public key: %v", err)
+		return nil, fmt.Errorf("cannot encode public key: %w", err)
 	}
 	var spki struct {
 		Algorithm asn1.RawValue
 		PublicKey asn1.BitString
 	}
 	if _, err := asn1.Unmarshal(der, &spki); err != nil {
-		return nil, fmt.Errorf("cannot decode public key: %v", err)
+		return nil, fmt.Errorf("cannot decode public key: %w", err)
 	}
 	sum := sha1.Sum(spki.PublicKey.Bytes)
 	return sum[:], nil
@@ -197,13 +242,13 @@ func signatureAlgorithm(pub crypto.PublicKey) (x509.SignatureAlgorithm, error) {
 // checkIssuer verifies an Issuer is usable (it may have been built by hand).
 func checkIssuer(iss *Issuer) error {
 	if iss == nil || iss.Cert == nil || iss.Key == nil {
-		return errors.New("no issuer given: an issuer needs a certificate and its private key")
+		return blame(InputIssuer, errors.New("no issuer given: an issuer needs a certificate and its private key"))
 	}
 	if err := checkIsCA(iss.Cert); err != nil {
-		return fmt.Errorf("issuer: %w", err)
+		return blame(InputIssuer, fmt.Errorf("issuer: %w", err))
 	}
 	if !publicKeysEqual(iss.Key.Public(), iss.Cert.PublicKey) {
-		return fmt.Errorf("issuer private key does not match the issuer certificate %s", describeCert(iss.Cert))
+		return blame(InputIssuer, fmt.Errorf("issuer private key does not match the issuer certificate %s", describeCert(iss.Cert)))
 	}
 	return nil
 }
@@ -232,11 +277,11 @@ func sign(tmpl *x509.Certificate, iss *Issuer, key crypto.Signer, rnd io.Reader)
 	}
 	der, err := x509.CreateCertificate(rnd, tmpl, parent, key.Public(), signer)
 	if err != nil {
-		return nil, fmt.Errorf("cannot sign the certificate: %v", err)
+		return nil, fmt.Errorf("cannot sign the certificate: %w", err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("cannot parse the new certificate: %v", err)
+		return nil, fmt.Errorf("cannot parse the new certificate: %w", err)
 	}
 	out := &Issued{Cert: cert, CertPEM: EncodeCertificatesPEM(cert)}
 	if out.PrivateKeyPEM, err = MarshalPrivateKeyPEM(key); err != nil {
@@ -317,6 +362,9 @@ func NewRootCA(req CARequest, now time.Time, rnd io.Reader) (*Issued, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if err := req.CheckRoot(now); err != nil {
+		return nil, err
+	}
 	rnd = randOrDefault(rnd)
 	key, err := GenerateKey(req.KeyType, rnd)
 	if err != nil {
@@ -325,17 +373,65 @@ func NewRootCA(req CARequest, now time.Time, rnd io.Reader) (*Issued, error) {
 	return newRootCAWithKey(req, key, now, rnd)
 }
 
+// CheckRoot runs the checks of a root CA issued at now that Validate
+// cannot: its validity window (see ValidityWindow).
+func (r CARequest) CheckRoot(now time.Time) error {
+	_, _, err := ValidityWindow(nil, now, r.Validity)
+	return err
+}
+
 func newRootCAWithKey(req CARequest, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	serial, err := newSerial(rnd)
 	if err != nil {
 		return nil, err
 	}
-	nb, na := validityWindow(nil, now, req.Validity)
+	nb, na, err := ValidityWindow(nil, now, req.Validity)
+	if err != nil {
+		return nil, err
+	}
 	t, err := caTemplate(req, serial, nb, na)
 	if err != nil {
 		return nil, err
 	}
 	return sign(t, nil, key, rnd)
+}
+
+// certs is the certificate side of an issuer.
+func (iss *Issuer) certs() *IssuerCert {
+	return &IssuerCert{Cert: iss.Cert, Intermediates: iss.Intermediates, Root: iss.Root}
+}
+
+// chain lists the CA certificates from the issuer up to the root
+// (included when known).
+func (ic *IssuerCert) chain() []*x509.Certificate {
+	return (&Issuer{Cert: ic.Cert, Intermediates: ic.Intermediates, Root: ic.Root}).chainAbove()
+}
+
+// CheckIssuer runs every check of an intermediate CA issued at now by ic
+// that needs only the issuer's certificates, not its key, so it can run at
+// plan time: the issuer may sign CAs, every CA up the chain allows one more
+// level, the validity window fits and ends before the issuer and every CA
+// above it expire, and the subject's emailAddress is not below an email
+// name constraint pgtls does not evaluate. NewIntermediateCA runs the same
+// checks. Errors are *IssueError.
+func (r CARequest) CheckIssuer(ic *IssuerCert, now time.Time) error {
+	if ic == nil || ic.Cert == nil {
+		return blame(InputIssuer, errors.New("no issuer certificate given"))
+	}
+	if err := CheckCanSignCA(ic.Cert); err != nil {
+		return blame(InputIssuer, fmt.Errorf("issuer: %w", err))
+	}
+	chain := ic.chain()
+	if err := checkPathLen(chain, true); err != nil {
+		return blame(InputIssuer, err)
+	}
+	if _, _, err := ValidityWindow(ic.Cert, now, r.Validity); err != nil {
+		return err
+	}
+	if err := checkChainNotOutliving(chain, now, r.Validity); err != nil {
+		return err
+	}
+	return checkUnevaluatedConstraints(chain, leafNames{subjectEmail: r.Subject.EmailAddress})
 }
 
 // NewIntermediateCA creates a CA signed by iss. It refuses when the result
@@ -347,10 +443,7 @@ func NewIntermediateCA(req CARequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err := checkIssuer(iss); err != nil {
 		return nil, err
 	}
-	if err := checkChainNotOutliving(iss, now, req.Validity); err != nil {
-		return nil, err
-	}
-	if err := checkPathLen(iss.chainAbove(), true); err != nil {
+	if err := req.CheckIssuer(iss.certs(), now); err != nil {
 		return nil, err
 	}
 	rnd = randOrDefault(rnd)
@@ -362,7 +455,10 @@ func NewIntermediateCA(req CARequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err != nil {
 		return nil, err
 	}
-	nb, na := validityWindow(iss.Cert, now, req.Validity)
+	nb, na, err := ValidityWindow(iss.Cert, now, req.Validity)
+	if err != nil {
+		return nil, err
+	}
 	t, err := caTemplate(req, serial, nb, na)
 	if err != nil {
 		return nil, err
@@ -392,22 +488,91 @@ func leafTemplate(sub Subject, kt KeyType, eku x509.ExtKeyUsage, serial *big.Int
 	}, nil
 }
 
-// checkLeaf runs the issuer-side checks shared by leaves.
-func checkLeaf(iss *Issuer, now time.Time, validity time.Duration, eku x509.ExtKeyUsage, ekuName string, dns []string, ips []netip.Addr, cn string) error {
-	if err := checkIssuer(iss); err != nil {
-		return err
+// leafNames are the names of a new certificate that name constraints up
+// the chain apply to.
+type leafNames struct {
+	dns          []string
+	ips          []netip.Addr
+	cn           string
+	subjectEmail string
+	emails       []string
+	uris         []string
+}
+
+// checkLeafIssuer runs the issuer-side checks of a leaf that need only the
+// issuer's certificates.
+func checkLeafIssuer(ic *IssuerCert, now time.Time, validity time.Duration, eku x509.ExtKeyUsage, ekuName string, names leafNames) error {
+	if ic == nil || ic.Cert == nil {
+		return blame(InputIssuer, errors.New("no issuer certificate given"))
 	}
-	if err := checkChainNotOutliving(iss, now, validity); err != nil {
-		return err
+	if err := checkIsCA(ic.Cert); err != nil {
+		return blame(InputIssuer, fmt.Errorf("issuer: %w", err))
 	}
-	chain := iss.chainAbove()
+	chain := ic.chain()
 	if err := checkPathLen(chain, false); err != nil {
-		return err
+		return blame(InputIssuer, err)
 	}
 	if err := checkChainEKU(chain, eku, ekuName); err != nil {
+		return blame(InputIssuer, err)
+	}
+	if _, _, err := ValidityWindow(ic.Cert, now, validity); err != nil {
 		return err
 	}
-	return checkNameConstraints(chain, dns, ips, cn)
+	if err := checkChainNotOutliving(chain, now, validity); err != nil {
+		return err
+	}
+	// One kind of name at a time, so the error names the input to change;
+	// the verdict is the same as checking them together.
+	if err := checkNameConstraints(chain, names.dns, nil, ""); err != nil {
+		return blame(InputDNSNames, err)
+	}
+	if err := checkNameConstraints(chain, nil, names.ips, ""); err != nil {
+		return blame(InputIPAddresses, err)
+	}
+	if len(names.dns) == 0 {
+		if err := checkNameConstraints(chain, nil, nil, names.cn); err != nil {
+			return blame(InputSubject, err)
+		}
+	}
+	return checkUnevaluatedConstraints(chain, names)
+}
+
+// checkUnevaluatedConstraints refuses names under the kinds of name
+// constraints pgtls does not evaluate: rfc822Name (which OpenSSL applies to
+// email SANs and to the subject's emailAddress) and URI. Such constraints
+// come only with CAs made elsewhere; rather than guess how a verifier
+// matches them, the request is refused with the reason.
+func checkUnevaluatedConstraints(chain []*x509.Certificate, names leafNames) error {
+	for _, ca := range chain {
+		if len(ca.PermittedEmailAddresses)+len(ca.ExcludedEmailAddresses) > 0 {
+			const why = "carries email (rfc822Name) name constraints, which pgtls does not evaluate: leave out the email address or use a CA without them"
+			if len(names.emails) > 0 {
+				return blame(InputEmailAddresses, fmt.Errorf("email address %q: CA %s %s", names.emails[0], describeCert(ca), why))
+			}
+			if names.subjectEmail != "" {
+				return blame(InputSubject, fmt.Errorf("subject email_address %q: CA %s %s", names.subjectEmail, describeCert(ca), why))
+			}
+		}
+		if len(ca.PermittedURIDomains)+len(ca.ExcludedURIDomains) > 0 && len(names.uris) > 0 {
+			return blame(InputURIs, fmt.Errorf("URI %q: CA %s carries URI name constraints, which pgtls does not evaluate: "+
+				"leave out the URI or use a CA without them", names.uris[0], describeCert(ca)))
+		}
+	}
+	return nil
+}
+
+// CheckIssuer runs every check of a server certificate issued at now by ic
+// that needs only the issuer's certificates, not its key, so it can run at
+// plan time: the issuer is a CA, no pathlen above forbids a leaf, no CA
+// restricts the extended key usage against serverAuth, the validity window
+// fits and ends before every CA up the chain expires, and the names are
+// inside every name constraint up the chain. NewServerCert runs the same
+// checks. Errors are *IssueError.
+func (r ServerRequest) CheckIssuer(ic *IssuerCert, now time.Time) error {
+	sub := r.EffectiveSubject()
+	return checkLeafIssuer(ic, now, r.Validity, x509.ExtKeyUsageServerAuth, "serverAuth", leafNames{
+		dns: r.DNSNames, ips: r.IPAddresses, cn: sub.CommonName, subjectEmail: sub.EmailAddress,
+	})
 }
 
 // NewServerCert creates a server certificate (EKU serverAuth) signed by iss.
@@ -415,7 +580,10 @@ func NewServerCert(req ServerRequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkLeaf(iss, now, req.Validity, x509.ExtKeyUsageServerAuth, "serverAuth", req.DNSNames, req.IPAddresses, req.EffectiveCommonName()); err != nil {
+	if err := checkIssuer(iss); err != nil {
+		return nil, err
+	}
+	if err := req.CheckIssuer(iss.certs(), now); err != nil {
 		return nil, err
 	}
 	rnd = randOrDefault(rnd)
@@ -431,8 +599,11 @@ func newServerCertWithKey(req ServerRequest, iss *Issuer, key crypto.Signer, now
 	if err != nil {
 		return nil, err
 	}
-	nb, na := validityWindow(iss.Cert, now, req.Validity)
-	t, err := leafTemplate(Subject{CommonName: req.EffectiveCommonName()}, KeyType(KeyTypeOf(key.Public())), x509.ExtKeyUsageServerAuth, serial, nb, na)
+	nb, na, err := ValidityWindow(iss.Cert, now, req.Validity)
+	if err != nil {
+		return nil, err
+	}
+	t, err := leafTemplate(req.EffectiveSubject(), KeyType(KeyTypeOf(key.Public())), x509.ExtKeyUsageServerAuth, serial, nb, na)
 	if err != nil {
 		return nil, err
 	}
@@ -443,14 +614,25 @@ func newServerCertWithKey(req ServerRequest, iss *Issuer, key crypto.Signer, now
 	return sign(t, iss, key, rnd)
 }
 
+// CheckIssuer is ServerRequest.CheckIssuer for a client certificate
+// (clientAuth; the common name, DNS, email and URI names).
+func (r ClientRequest) CheckIssuer(ic *IssuerCert, now time.Time) error {
+	sub := r.EffectiveSubject()
+	return checkLeafIssuer(ic, now, r.Validity, x509.ExtKeyUsageClientAuth, "clientAuth", leafNames{
+		dns: r.DNSNames, cn: sub.CommonName, subjectEmail: sub.EmailAddress, emails: r.EmailAddresses, uris: r.URIs,
+	})
+}
+
 // NewClientCert creates a client certificate (EKU clientAuth) signed by iss
 // for PostgreSQL cert authentication.
 func NewClientCert(req ClientRequest, iss *Issuer, now time.Time, rnd io.Reader) (*Issued, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	sub := req.EffectiveSubject()
-	if err := checkLeaf(iss, now, req.Validity, x509.ExtKeyUsageClientAuth, "clientAuth", nil, nil, sub.CommonName); err != nil {
+	if err := checkIssuer(iss); err != nil {
+		return nil, err
+	}
+	if err := req.CheckIssuer(iss.certs(), now); err != nil {
 		return nil, err
 	}
 	rnd = randOrDefault(rnd)
@@ -462,10 +644,22 @@ func NewClientCert(req ClientRequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err != nil {
 		return nil, err
 	}
-	nb, na := validityWindow(iss.Cert, now, req.Validity)
-	t, err := leafTemplate(sub, req.KeyType.orDefault(), x509.ExtKeyUsageClientAuth, serial, nb, na)
+	nb, na, err := ValidityWindow(iss.Cert, now, req.Validity)
 	if err != nil {
 		return nil, err
+	}
+	t, err := leafTemplate(req.EffectiveSubject(), req.KeyType.orDefault(), x509.ExtKeyUsageClientAuth, serial, nb, na)
+	if err != nil {
+		return nil, err
+	}
+	t.DNSNames = lowerAll(req.DNSNames)
+	t.EmailAddresses = append([]string(nil), req.EmailAddresses...)
+	for _, u := range req.URIs {
+		parsed, err := url.Parse(u)
+		if err != nil {
+			return nil, blame(InputURIs, fmt.Errorf("URI %q: %w", u, err)) // unreachable after Validate
+		}
+		t.URIs = append(t.URIs, parsed)
 	}
 	return sign(t, iss, key, rnd)
 }

@@ -3,7 +3,6 @@ package pki
 import (
 	"encoding/asn1"
 	"fmt"
-	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -106,18 +105,8 @@ func (s Subject) Validate() error {
 }
 
 func validateEmail(e string) error {
-	for i := 0; i < len(e); i++ {
-		if e[i] >= 0x80 {
-			return fmt.Errorf("subject email_address %q must be ASCII (it is encoded as an IA5String)", e)
-		}
-	}
-	addr, err := mail.ParseAddress(e)
-	if err != nil || addr.Address != e || addr.Name != "" {
-		return fmt.Errorf("subject email_address %q is not a plain e-mail address like \"dba@example.com\"", e)
-	}
-	local, domain, ok := strings.Cut(e, "@")
-	if !ok || local == "" || domain == "" || strings.ContainsAny(e, " \"") {
-		return fmt.Errorf("subject email_address %q is not a plain e-mail address like \"dba@example.com\"", e)
+	if err := ValidateEmailAddress(e); err != nil {
+		return fmt.Errorf("subject email_address: %w", err)
 	}
 	return nil
 }
@@ -148,7 +137,7 @@ func (s Subject) marshal() ([]byte, error) {
 	}
 	der, err := asn1.Marshal(seq)
 	if err != nil {
-		return nil, fmt.Errorf("cannot encode subject: %v", err)
+		return nil, fmt.Errorf("cannot encode subject: %w", err)
 	}
 	return der, nil
 }

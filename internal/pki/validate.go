@@ -3,7 +3,9 @@ package pki
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -65,7 +67,7 @@ func checkLabel(l string) string {
 	}
 	for i := 0; i < len(l); i++ {
 		c := l[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' {
 			r, _ := utf8.DecodeRuneInString(l[i:])
 			return fmt.Sprintf("contains %q (use the punycode \"xn--\" form for international names)", r)
 		}
@@ -86,7 +88,7 @@ func ValidateDNSConstraint(c string) error {
 		return fmt.Errorf("DNS name constraint %q contains a wildcard: constraints are domains, \"example.com\" already covers every name below it", c)
 	}
 	if err := ValidateDNSName(d); err != nil {
-		return fmt.Errorf("DNS name constraint %q is not a domain: %v", c, err)
+		return fmt.Errorf("DNS name constraint %q is not a domain: %w", c, err)
 	}
 	return nil
 }
@@ -146,42 +148,47 @@ func validateValidity(v time.Duration) error {
 // constraints.
 func (r CARequest) Validate() error {
 	if err := r.Subject.Validate(); err != nil {
-		return err
+		return blame(InputSubject, err)
 	}
 	if r.Subject.CommonName == "" {
-		return errors.New("CA subject needs a common_name")
+		return blame(InputSubject, errors.New("CA subject needs a common_name"))
 	}
 	if err := validateKeyType(r.KeyType); err != nil {
-		return err
+		return blame(InputKeyType, err)
 	}
 	if err := validateValidity(r.Validity); err != nil {
-		return err
+		return blame(InputValidity, err)
 	}
-	if r.MaxPathLen < -1 {
-		return fmt.Errorf("max path length %d is invalid: use -1 for no limit or a number >= 0", r.MaxPathLen)
+	if err := CheckMaxPathLen(int64(r.MaxPathLen)); err != nil {
+		return blame(InputMaxPathLen, err)
 	}
 	for _, list := range [][]string{r.PermittedDNSDomains, r.ExcludedDNSDomains} {
 		for _, d := range list {
 			if err := ValidateDNSConstraint(d); err != nil {
-				return err
+				return blame(InputNameConstraints, err)
 			}
 		}
 	}
 	for _, list := range [][]netip.Prefix{r.PermittedIPRanges, r.ExcludedIPRanges} {
 		for _, p := range list {
-			if !p.IsValid() {
-				return fmt.Errorf("IP range constraint %q is not a valid CIDR range", p.String())
-			}
-			if p.Addr().Is4In6() {
-				return fmt.Errorf("IP range constraint %s is an IPv4-mapped IPv6 range: write the IPv4 range instead", p)
-			}
-			if p.Addr().Zone() != "" {
-				return fmt.Errorf("IP range constraint %q has an IPv6 zone", p.String())
-			}
-			if p.Masked() != p {
-				return fmt.Errorf("IP range constraint %s has host bits set: did you mean %s?", p, p.Masked())
+			if err := validateIPConstraint(p); err != nil {
+				return blame(InputNameConstraints, err)
 			}
 		}
+	}
+	return nil
+}
+
+func validateIPConstraint(p netip.Prefix) error {
+	switch {
+	case !p.IsValid():
+		return fmt.Errorf("IP range constraint %q is not a valid CIDR range", p.String())
+	case p.Addr().Is4In6():
+		return fmt.Errorf("IP range constraint %s is an IPv4-mapped IPv6 range: write the IPv4 range instead", p)
+	case p.Addr().Zone() != "":
+		return fmt.Errorf("IP range constraint %q has an IPv6 zone", p.String())
+	case p.Masked() != p:
+		return fmt.Errorf("IP range constraint %s has host bits set: did you mean %s?", p, p.Masked())
 	}
 	return nil
 }
@@ -190,58 +197,155 @@ func (r CARequest) hasConstraints() bool {
 	return len(r.PermittedDNSDomains)+len(r.ExcludedDNSDomains)+len(r.PermittedIPRanges)+len(r.ExcludedIPRanges) > 0
 }
 
-// EffectiveCommonName returns the common name the certificate gets: the configured
-// one, else the first DNS name, else the first IP address.
+// EffectiveCommonName returns the common name the certificate gets: the
+// configured one (Subject.CommonName or CommonName), else the first DNS
+// name that fits a common name (64 characters), else the first IP address,
+// else none.
 func (r ServerRequest) EffectiveCommonName() string {
 	switch {
+	case r.Subject != nil && r.Subject.CommonName != "":
+		return r.Subject.CommonName
 	case r.CommonName != "":
 		return r.CommonName
-	case len(r.DNSNames) > 0:
-		return r.DNSNames[0]
-	case len(r.IPAddresses) > 0:
+	}
+	for _, d := range r.DNSNames {
+		if len(d) <= maxCommonName {
+			return d
+		}
+	}
+	if len(r.IPAddresses) > 0 {
 		return r.IPAddresses[0].Unmap().String()
 	}
 	return ""
 }
 
+// maxCommonName is the X.520 upper bound of a common name.
+const maxCommonName = 64
+
+// EffectiveSubject is the subject the server certificate gets: Subject
+// (or none) with the common name from EffectiveCommonName.
+func (r ServerRequest) EffectiveSubject() Subject {
+	var s Subject
+	if r.Subject != nil {
+		s = *r.Subject
+	}
+	s.CommonName = r.EffectiveCommonName()
+	return s
+}
+
 // Validate checks a server request: at least one SAN (Go and pgx never fall
 // back to the common name), valid and unique DNS names and IP addresses, a
-// valid common name, key type and validity.
+// valid subject, key type and validity.
 func (r ServerRequest) Validate() error {
 	if len(r.DNSNames) == 0 && len(r.IPAddresses) == 0 {
-		return errors.New("a server certificate needs at least one DNS name or IP address: Go clients such as pgx never fall back to the common name, and libpq ignores it once any SAN of the host's type exists")
+		return blame(InputDNSNames, errors.New("a server certificate needs at least one DNS name or IP address: Go clients such as pgx never fall back to the common name, and libpq ignores it once any SAN of the host's type exists"))
 	}
+	if err := validateDNSNames(r.DNSNames); err != nil {
+		return err
+	}
+	seen := map[netip.Addr]bool{}
+	for _, a := range r.IPAddresses {
+		if !a.IsValid() {
+			return blame(InputIPAddresses, errors.New("an IP address in the request is empty or invalid"))
+		}
+		if a.Zone() != "" {
+			return blame(InputIPAddresses, fmt.Errorf("IP address %q has an IPv6 zone: certificates cannot carry zones", a.String()))
+		}
+		k := a.Unmap()
+		if seen[k] {
+			return blame(InputIPAddresses, fmt.Errorf("IP address %s is listed twice", a))
+		}
+		seen[k] = true
+	}
+	if r.Subject != nil && r.Subject.CommonName != "" && r.CommonName != "" {
+		return blame(InputSubject, fmt.Errorf("the common name is given twice (%q and %q): set it once", r.CommonName, r.Subject.CommonName))
+	}
+	if err := r.EffectiveSubject().Validate(); err != nil {
+		return blame(InputSubject, err)
+	}
+	if err := validateKeyType(r.KeyType); err != nil {
+		return blame(InputKeyType, err)
+	}
+	return blame(InputValidity, validateValidity(r.Validity))
+}
+
+// validateDNSNames checks dNSName SANs: each valid, none twice (names
+// compare case-insensitively).
+func validateDNSNames(names []string) error {
 	seen := map[string]bool{}
-	for _, d := range r.DNSNames {
+	for _, d := range names {
 		if err := ValidateDNSName(d); err != nil {
-			return err
+			return blame(InputDNSNames, err)
 		}
 		k := strings.ToLower(d)
 		if seen[k] {
-			return fmt.Errorf("DNS name %q is listed twice (names compare case-insensitively)", d)
+			return blame(InputDNSNames, fmt.Errorf("DNS name %q is listed twice (names compare case-insensitively)", d))
 		}
 		seen[k] = true
 	}
-	for _, a := range r.IPAddresses {
-		if !a.IsValid() {
-			return errors.New("an IP address in the request is empty or invalid")
+	return nil
+}
+
+// ValidateEmailAddress checks an email address for a certificate (an
+// rfc822Name SAN or the subject's emailAddress, both IA5String): plain
+// ASCII local@domain without display name, comments or quoting, whose
+// domain is a DNS host name.
+func ValidateEmailAddress(e string) error {
+	const rule = "an email address in a certificate is a plain ASCII address like \"dba@example.com\" (no display name, quotes or comments)"
+	for i := 0; i < len(e); i++ {
+		if e[i] >= 0x80 || e[i] < 0x21 || e[i] == 0x7f {
+			return fmt.Errorf("email address %q contains %q: %s", e, rune(e[i]), rule)
 		}
-		if a.Zone() != "" {
-			return fmt.Errorf("IP address %q has an IPv6 zone: certificates cannot carry zones", a.String())
+	}
+	addr, err := mail.ParseAddress(e)
+	local, domain, ok := strings.Cut(e, "@")
+	if err != nil || addr.Address != e || addr.Name != "" || !ok || local == "" || strings.ContainsAny(e, "\"()<>[],;:\\") {
+		return fmt.Errorf("email address %q is not valid: %s", e, rule)
+	}
+	if strings.Contains(domain, "*") {
+		return fmt.Errorf("email address %q has a wildcard domain: %s", e, rule)
+	}
+	if err := ValidateDNSName(domain); err != nil {
+		return fmt.Errorf("email address %q: its domain is not a host name: %w", e, err)
+	}
+	return nil
+}
+
+// ValidateURI checks a URI SAN: printable ASCII, an absolute URI with a
+// scheme (such as "spiffe://example.org/app" or "urn:example:app") that
+// reads back exactly as written, and a host, when it has one, that is a
+// DNS host name or an IP address.
+func ValidateURI(s string) error {
+	const rule = "a URI SAN is an absolute URI in printable ASCII, such as \"spiffe://example.org/db/app\" or \"urn:example:app\""
+	if s == "" {
+		return fmt.Errorf("URI is empty: %s", rule)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x7f || s[i] <= 0x20 {
+			return fmt.Errorf("URI %q contains %q: %s (percent-encode it)", s, rune(s[i]), rule)
 		}
-		k := "ip:" + a.Unmap().String()
-		if seen[k] {
-			return fmt.Errorf("IP address %s is listed twice", a)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("URI %q does not parse: %w", s, err)
+	}
+	if u.Scheme == "" {
+		return fmt.Errorf("URI %q has no scheme: %s", s, rule)
+	}
+	if u.String() != s {
+		return fmt.Errorf("URI %q would be written as %q: give it in that form", s, u.String())
+	}
+	if h := u.Hostname(); h != "" {
+		if _, err := netip.ParseAddr(h); err != nil {
+			if strings.Contains(h, "*") {
+				return fmt.Errorf("URI %q has a wildcard host: %s", s, rule)
+			}
+			if err := ValidateDNSName(h); err != nil {
+				return fmt.Errorf("URI %q: its host is neither an IP address nor a host name: %w", s, err)
+			}
 		}
-		seen[k] = true
 	}
-	if err := (Subject{CommonName: r.EffectiveCommonName()}).Validate(); err != nil {
-		return err
-	}
-	if err := validateKeyType(r.KeyType); err != nil {
-		return err
-	}
-	return validateValidity(r.Validity)
+	return nil
 }
 
 // EffectiveSubject is the subject the client certificate gets: CN = User
@@ -257,17 +361,41 @@ func (r ClientRequest) EffectiveSubject() Subject {
 	return s
 }
 
-// Validate checks a client request: a valid role name, a valid subject, key
-// type and validity.
+// Validate checks a client request: a valid role name, a valid subject,
+// valid and unique SANs, key type and validity.
 func (r ClientRequest) Validate() error {
 	if err := ValidateRoleName(r.User); err != nil {
-		return err
+		return blame(InputUser, err)
 	}
 	if err := r.EffectiveSubject().Validate(); err != nil {
+		return blame(InputSubject, err)
+	}
+	if err := validateDNSNames(r.DNSNames); err != nil {
 		return err
+	}
+	seen := map[string]bool{}
+	for _, e := range r.EmailAddresses {
+		if err := ValidateEmailAddress(e); err != nil {
+			return blame(InputEmailAddresses, err)
+		}
+		if k := strings.ToLower(e); seen[k] {
+			return blame(InputEmailAddresses, fmt.Errorf("email address %q is listed twice", e))
+		} else {
+			seen[k] = true
+		}
+	}
+	for _, u := range r.URIs {
+		if err := ValidateURI(u); err != nil {
+			return blame(InputURIs, err)
+		}
+		if k := "uri:" + u; seen[k] {
+			return blame(InputURIs, fmt.Errorf("URI %q is listed twice", u))
+		} else {
+			seen[k] = true
+		}
 	}
 	if err := validateKeyType(r.KeyType); err != nil {
-		return err
+		return blame(InputKeyType, err)
 	}
-	return validateValidity(r.Validity)
+	return blame(InputValidity, validateValidity(r.Validity))
 }

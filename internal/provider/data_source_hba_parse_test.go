@@ -68,3 +68,76 @@ resource "pgtls_hba_file" "managed" {
 		}},
 	})
 }
+
+// Issue 7 §3: include directives, a NUL byte and header problems are never
+// dropped silently.
+func TestAccHBAParseDataSource_directivesAndNUL(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+data "pgtls_hba_parse" "inc" {
+  postgres_version = 16
+  content          = <<-EOT
+    include other.conf
+    include_if_exists x.conf
+    include_dir conf.d
+    hostssl all @admins 10.0.0.0/8 cert
+  EOT
+}
+
+data "pgtls_hba_parse" "nul" {
+  postgres_version = 15
+  content          = "host all all 10.0.0.0/8 md5\u0000 ignored\nhost all all 10.1.0.0/16 trust\nhostssl all all 10.2.0.0/16 cert\n"
+}
+
+data "pgtls_hba_parse" "nul13" {
+  postgres_version = 13
+  content          = "host all all 10.0.0.0/8 md5\u0000 ignored\nhost all all 10.1.0.0/16 trust\n"
+}
+`,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "rules.#", "1"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "problems.#", "0"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "directives.#", "3"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "directives.2.kind", "include_dir"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "directives.2.path", "conf.d"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "directives.2.line_number", "3"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "findings.0.code", "include_not_followed"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "findings.0.line_number", "1"),
+				resource.TestMatchResourceAttr("data.pgtls_hba_parse.inc", "findings.0.message",
+					regexpMust(`line 1: include other.conf: PostgreSQL 16 reads the lines of "other.conf" .*incomplete`)),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.inc", "findings.2.code", "include_not_followed"),
+				// 15: the NUL swallows the line break, so line 2 is read as part of line 1 (as PostgreSQL 14+ does).
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.nul", "rules.#", "1"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.nul", "rules.0.line_number", "3"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.nul", "problems.0.line_number", "1"),
+				resource.TestMatchResourceAttr("data.pgtls_hba_parse.nul", "problems.0.message", regexpMust(`invalid authentication method "md5host"`)),
+				resource.TestCheckTypeSetElemNestedAttrs("data.pgtls_hba_parse.nul", "findings.*", map[string]string{
+					"code": "nul_byte", "line_number": "1", "rule_index": "-1",
+				}),
+				// 13: the rest of the line is ignored, the rule before the NUL is kept.
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.nul13", "rules.#", "2"),
+				resource.TestCheckResourceAttr("data.pgtls_hba_parse.nul13", "rules.0.method", "md5"),
+				resource.TestCheckTypeSetElemNestedAttrs("data.pgtls_hba_parse.nul13", "findings.*", map[string]string{
+					"code": "nul_byte", "line_number": "1", "rule_index": "0",
+				}),
+			),
+		}},
+	})
+}
+
+func TestAccHBAFile_headerProblemOnHeader(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "pgtls_hba_file" "bad" {
+  header = "line one\rstill one"
+  rules  = [{ type = "local", method = "peer" }]
+}`,
+			PlanOnly:    true,
+			ExpectError: regexpMust(`(?s)Invalid header.*with pgtls_hba_file.bad,.*header = "line one\\rstill one".*header line 1 contains a carriage return`),
+		}},
+	})
+}

@@ -7,10 +7,7 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -38,6 +35,7 @@ type hbaRuleModel struct {
 	ClientName types.String `tfsdk:"clientname"`
 	Map        types.String `tfsdk:"map"`
 	Options    types.Map    `tfsdk:"options"`
+	Secrets    types.Map    `tfsdk:"secret_options"`
 	Comment    types.String `tfsdk:"comment"`
 }
 
@@ -114,10 +112,20 @@ func hbaRuleAttributes(nested bool) map[string]schema.Attribute {
 		"options": schema.MapAttribute{
 			MarkdownDescription: "Other method options by name (`ldapserver`, `ldapbasedn`, `radiusservers`, " +
 				"`pamservice`, `include_realm`, `krb_realm`, `issuer`, `scope`, ...). Rendered in name order. Which " +
-				"option is legal with which method follows PostgreSQL's hba.c. Note that `ldapbindpasswd` and " +
-				"`radiussecrets` end up in the rendered file in clear text, as PostgreSQL requires.",
+				"option is legal with which method follows PostgreSQL's hba.c. Options that hold a secret (" +
+				backtickList(hba.SensitiveOptions()) + ") are refused here: give them in `secret_options`.",
 			ElementType: types.StringType,
 			Optional:    true,
+		},
+		"secret_options": schema.MapAttribute{
+			MarkdownDescription: "Options whose value is a secret, by name: " + backtickList(hba.SensitiveOptions()) +
+				" must be given here, and any other option may be (its value is then masked like a secret). Always " +
+				"sensitive: plans, ids, `line` and `content` show `(sensitive)` in place of each value; only the " +
+				"sensitive outputs (`sensitive_line`, `sensitive_content`) hold it, in clear text as PostgreSQL " +
+				"requires. Rendered in name order together with `options`.",
+			ElementType: types.StringType,
+			Optional:    true,
+			Sensitive:   true,
 		},
 		"comment": schema.StringAttribute{
 			MarkdownDescription: "Comment rendered after the rule (`# ...`).",
@@ -129,11 +137,9 @@ func hbaRuleAttributes(nested bool) map[string]schema.Attribute {
 // rule converts the attributes into the domain rule. known is false while
 // any input is unknown. Problems are reported against base.
 func (m *hbaRuleModel) rule(ctx context.Context) (hba.Rule, []hba.Problem, bool) {
-	for _, v := range []attr.Value{m.Type, m.Databases, m.Users, m.Address, m.Netmask, m.Method, m.ClientCert,
-		m.ClientName, m.Map, m.Options, m.Comment} {
-		if v.IsUnknown() {
-			return hba.Rule{}, nil, false
-		}
+	if !fullyKnown(m.Type, m.Databases, m.Users, m.Address, m.Netmask, m.Method, m.ClientCert,
+		m.ClientName, m.Map, m.Options, m.Secrets, m.Comment) {
+		return hba.Rule{}, nil, false
 	}
 	var probs []hba.Problem
 	if m.Type.IsNull() {
@@ -148,11 +154,9 @@ func (m *hbaRuleModel) rule(ctx context.Context) (hba.Rule, []hba.Problem, bool)
 		}
 		var out []string
 		for _, e := range l.Elements() {
-			s, ok := e.(types.String)
-			if !ok || s.IsUnknown() {
-				continue
+			if s, ok := e.(types.String); ok {
+				out = append(out, s.ValueString())
 			}
-			out = append(out, s.ValueString())
 		}
 		return out
 	}
@@ -172,23 +176,23 @@ func (m *hbaRuleModel) rule(ctx context.Context) (hba.Rule, []hba.Problem, bool)
 		Map:        m.Map.ValueString(),
 		Comment:    m.Comment.ValueString(),
 	}
-	if !m.Options.IsNull() {
-		opts := map[string]string{}
-		for k, v := range m.Options.Elements() {
-			if s, ok := v.(types.String); ok {
-				opts[k] = s.ValueString()
-			}
-		}
-		keys := make([]string, 0, len(opts))
-		for k := range opts {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			r.Options = append(r.Options, hba.Option{Name: k, Value: opts[k]})
+	r.Options, p = hba.OptionsFromMaps(stringMap(m.Options), stringMap(m.Secrets))
+	probs = append(probs, p...)
+	return r, probs, true
+}
+
+// stringMap returns the known elements of a map of strings (nil when null).
+func stringMap(m types.Map) map[string]string {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	out := make(map[string]string, len(m.Elements()))
+	for k, v := range m.Elements() {
+		if s, ok := v.(types.String); ok && !s.IsUnknown() && !s.IsNull() {
+			out[k] = s.ValueString()
 		}
 	}
-	return r, probs, true
+	return out
 }
 
 var fieldIndex = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?$`)
@@ -203,8 +207,8 @@ func problemPath(base path.Path, field string) path.Path {
 	parts := strings.Split(field, ".")
 	for i := 0; i < len(parts); i++ {
 		part := parts[i]
-		if part == "options" && i+1 < len(parts) {
-			return p.AtName("options").AtMapKey(strings.Join(parts[i+1:], "."))
+		if (part == "options" || part == "secret_options") && i+1 < len(parts) {
+			return p.AtName(part).AtMapKey(strings.Join(parts[i+1:], "."))
 		}
 		mm := fieldIndex.FindStringSubmatch(part)
 		if mm == nil {
@@ -232,7 +236,7 @@ func rootPath(field string) path.Path {
 		p = p.AtListIndex(n)
 	}
 	if len(parts) == 2 {
-		if mm[1] == "options" {
+		if mm[1] == "options" || mm[1] == "secret_options" {
 			return p.AtMapKey(parts[1])
 		}
 		return problemPath(p, parts[1])
@@ -267,11 +271,6 @@ func versionOf(v types.Int64, data *providerData) int {
 		return int(data.postgresVersion)
 	}
 	return int(v.ValueInt64())
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }
 
 // identMappingModel is one line of a pg_ident map.

@@ -29,9 +29,9 @@ resource "pgtls_root_ca" "root" {
 }
 
 resource "pgtls_intermediate_ca" "issuing" {
-  issuer_cert_pem        = pgtls_root_ca.root.cert_pem
-  issuer_private_key_pem = pgtls_root_ca.root.private_key_pem
-  subject                = { common_name = "pgtls e2e issuing" }
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  subject            = { common_name = "pgtls e2e issuing" }
 }
 
 resource "pgtls_server_cert" "db" {
@@ -40,6 +40,8 @@ resource "pgtls_server_cert" "db" {
   ca_chain_pem       = "${pgtls_intermediate_ca.issuing.chain_pem}${pgtls_intermediate_ca.issuing.ca_bundle_pem}"
   dns_names          = ["localhost", "db.pgtls.test"]
   ip_addresses       = ["127.0.0.1"]
+  # The subject of seed 000's server certificate.
+  subject = { country = "CN", province = "BC", organization = "HighGo", email_address = "dba@pgtls.test" }
 }
 
 resource "pgtls_client_cert" "app" {
@@ -47,6 +49,11 @@ resource "pgtls_client_cert" "app" {
   ca_private_key_pem = pgtls_intermediate_ca.issuing.private_key_pem
   ca_chain_pem       = pgtls_intermediate_ca.issuing.chain_pem
   user               = "app"
+  # PostgreSQL's cert authentication ignores SANs: the login below still
+  # works on the CN alone (seed 004 puts a DNS SAN on client certificates).
+  dns_names       = ["anyhost.anydomain"]
+  email_addresses = ["app@pgtls.test"]
+  uris            = ["spiffe://pgtls.test/app"]
 }
 
 resource "pgtls_client_cert" "expired" {

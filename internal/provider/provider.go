@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -44,7 +45,10 @@ type providerModel struct {
 	PostgresVersion types.Int64 `tfsdk:"postgres_version"`
 }
 
-var _ provider.Provider = (*pgtlsProvider)(nil)
+var (
+	_ provider.Provider              = (*pgtlsProvider)(nil)
+	_ provider.ProviderWithFunctions = (*pgtlsProvider)(nil)
+)
 
 // New returns a provider factory using the real clock.
 func New(version string) func() provider.Provider {
@@ -105,6 +109,9 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewHBAFileResource,
 		NewIdentMapResource,
 		NewIdentFileResource,
+		NewPostgresqlConfResource,
+		NewScramVerifierResource,
+		NewLibpqBundleResource,
 	}
 }
 
@@ -113,6 +120,12 @@ func (p *pgtlsProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewCertificateDataSource,
 		NewConnectionCheckDataSource,
 		NewHBAParseDataSource,
+	}
+}
+
+func (p *pgtlsProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewConninfoFunction,
 	}
 }
 

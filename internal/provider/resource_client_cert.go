@@ -15,14 +15,11 @@ import (
 
 type clientCertModel struct {
 	leafModel
-	User         types.String `tfsdk:"user"`
-	Subject      types.Object `tfsdk:"subject"`
-	SubjectDN    types.String `tfsdk:"subject_dn"`
-	PrivateKeyPK types.String `tfsdk:"private_key_pkcs8_der_base64"`
+	User           types.String `tfsdk:"user"`
+	EmailAddresses types.List   `tfsdk:"email_addresses"`
+	URIs           types.List   `tfsdk:"uris"`
+	PrivateKeyPK   types.String `tfsdk:"private_key_pkcs8_der_base64"`
 }
-
-var clientIdentity = append([]string{"user", "subject"}, leafIssuerIdentity...)
-var clientOutputs = withOutputs("fullchain_pem", "private_key_pkcs8_der_base64")
 
 type clientCertResource struct{ data *providerData }
 
@@ -39,6 +36,10 @@ func (r *clientCertResource) Metadata(_ context.Context, req resource.MetadataRe
 	resp.TypeName = req.ProviderTypeName + "_client_cert"
 }
 
+const sanIgnored = "PostgreSQL's `cert` authentication (and `clientcert=verify-full`) reads only the subject, " +
+	"never the subjectAltName; the SANs matter to other software that reads the certificate, and a name constraint " +
+	"of a CA above still applies to them."
+
 func (r *clientCertResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A TLS client certificate (EKU clientAuth) that logs a PostgreSQL role in with `cert` " +
@@ -46,24 +47,26 @@ func (r *clientCertResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"(or its RFC 2253 DN with `clientname=DN`, or maps it through `pg_ident.conf`). Give libpq `cert_pem` " +
 			"(or `fullchain_pem`) as `sslcert` and `private_key_pem` as `sslkey` (mode 0600); pgJDBC wants " +
 			"`private_key_pkcs8_der_base64` decoded into a `.pk8` file.",
-		Attributes: mergeAttributes(leafAttributes("client certificate"), map[string]schema.Attribute{
-			"user": schema.StringAttribute{
-				MarkdownDescription: "The PostgreSQL role this certificate logs in as. It becomes the common name " +
-					"unless `subject` is given. Must be a role name PostgreSQL accepts (1 to 63 bytes, not reserved).",
-				Required:   true,
-				Validators: []validator.String{roleNameValidator()},
-			},
-			"subject": subjectAttribute("Full distinguished name, when the CN is not simply `user` (for "+
-				"`clientname=DN` rules or `pg_ident.conf` mappings). Changing it replaces the certificate.", false),
-			"subject_dn": computedString("The subject DN in the exact RFC 2253 form PostgreSQL compares with " +
-				"`clientname=DN` (and passes to `pg_ident.conf` maps). Known at plan time."),
-			"private_key_pkcs8_der_base64": schema.StringAttribute{
-				Computed:  true,
-				Sensitive: true,
-				MarkdownDescription: "The private key as base64 of unencrypted PKCS#8 DER: decode it into the `.pk8` " +
-					"file pgJDBC's `sslkey` expects.",
-			},
-		}),
+		Attributes: mergeAttributes(
+			leafAttributes("client certificate", "Defaults to `user`.",
+				"Optional DNS names (subjectAltName dNSName). "+sanIgnored+" Changing them replaces the certificate."),
+			map[string]schema.Attribute{
+				"user": replaceString(schema.StringAttribute{
+					MarkdownDescription: "The PostgreSQL role this certificate logs in as. It becomes the common name " +
+						"unless `subject.common_name` is given. Must be a role name PostgreSQL accepts (1 to 63 bytes, not " +
+						"reserved). Changing it replaces the certificate.",
+					Required:   true,
+					Validators: []validator.String{roleNameValidator()},
+				}),
+				"email_addresses": replaceList(stringListAttribute("Optional email addresses (subjectAltName rfc822Name), "+
+					"plain ASCII like `dba@example.com`. "+sanIgnored+" Changing them replaces the certificate.",
+					emailAddressValidator())),
+				"uris": replaceList(stringListAttribute("Optional URIs (subjectAltName uniformResourceIdentifier), "+
+					"absolute and in printable ASCII, such as `spiffe://example.org/db/app`. "+sanIgnored+
+					" Changing them replaces the certificate.", uriValidator())),
+				"private_key_pkcs8_der_base64": sensitiveOutput("The private key as base64 of unencrypted PKCS#8 DER: " +
+					"decode it into the `.pk8` file pgJDBC's `sslkey` expects."),
+			}),
 	}
 }
 
@@ -81,49 +84,56 @@ func (r *clientCertResource) ValidateConfig(ctx context.Context, req resource.Va
 	validateSubject(ctx, "subject", m.Subject, &resp.Diagnostics)
 }
 
+func clientInputs(m *clientCertModel) inputPaths {
+	subject := path.Root("subject")
+	if m.Subject.IsNull() {
+		subject = path.Root("user") // the common name is the user
+	}
+	return commonInputs(inputPaths{
+		pki.InputSubject:        subject,
+		pki.InputUser:           path.Root("user"),
+		pki.InputDNSNames:       path.Root("dns_names"),
+		pki.InputEmailAddresses: path.Root("email_addresses"),
+		pki.InputURIs:           path.Root("uris"),
+	})
+}
+
 // request builds the domain request; known is false while inputs are unknown.
 func (m *clientCertModel) request(ctx context.Context, diags *diag.Diagnostics) (pki.ClientRequest, bool) {
-	if m.User.IsUnknown() || m.Subject.IsUnknown() || m.KeyType.IsUnknown() || m.ValidityPeriodHours.IsUnknown() {
+	if m.User.IsUnknown() || m.KeyType.IsUnknown() || m.ValidityPeriodHours.IsUnknown() ||
+		!listKnown(m.DNSNames) || !listKnown(m.EmailAddresses) || !listKnown(m.URIs) {
 		return pki.ClientRequest{}, false
 	}
-	creq := pki.ClientRequest{
-		User:     m.User.ValueString(),
-		KeyType:  keyTypeOf(m.KeyType),
-		Validity: hours(m.ValidityPeriodHours.ValueInt64()),
+	sub, known := optionalSubject(ctx, m.Subject, diags)
+	if !known {
+		return pki.ClientRequest{}, false
 	}
-	if !m.Subject.IsNull() {
-		sub, ok := subjectOf(ctx, m.Subject, diags)
-		if !ok {
-			return pki.ClientRequest{}, false
-		}
-		creq.Subject = &sub
+	validity, ok := m.validity(diags)
+	if !ok {
+		return pki.ClientRequest{}, false
 	}
-	return creq, !diags.HasError()
+	return pki.ClientRequest{
+		User:           m.User.ValueString(),
+		Subject:        sub,
+		DNSNames:       stringsOf(ctx, m.DNSNames, diags),
+		EmailAddresses: stringsOf(ctx, m.EmailAddresses, diags),
+		URIs:           stringsOf(ctx, m.URIs, diags),
+		KeyType:        keyTypeOf(m.KeyType),
+		Validity:       validity,
+	}, !diags.HasError()
 }
 
 func (r *clientCertResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	// subject_dn depends only on inputs: it is known at plan time (and kept
-	// from state when nothing changes).
 	var m clientCertModel
 	resp.Diagnostics.Append(resp.Plan.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	creq, known := m.request(ctx, &resp.Diagnostics)
-	dn := types.StringUnknown()
-	if known {
-		dn = types.StringValue(pki.SubjectDNFor(creq.EffectiveSubject()))
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("subject_dn"), dn)...)
-	if planLeaf(ctx, r.data.now(), clientIdentity, clientOutputs, req, resp) == nil || !known {
-		return
-	}
-	if err := creq.Validate(); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("user"), "Invalid client certificate request", err.Error())
-	}
+	planLeaf(ctx, r.data.now(), &m.leafModel, creq, known, clientInputs(&m), req, resp)
 }
 
 func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -140,7 +150,7 @@ func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequ
 	now := r.data.now()
 	issued, err := pki.NewClientCert(creq, iss, now, randReader)
 	if err != nil {
-		resp.Diagnostics.AddError("Could not create the client certificate", err.Error())
+		addIssueError(&resp.Diagnostics, clientInputs(&m), "Could not create the client certificate", err)
 		return
 	}
 	key, err := pki.ParsePrivateKeyPEM(issued.PrivateKeyPEM)
@@ -154,7 +164,6 @@ func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	m.setLeaf(issued, now)
-	m.SubjectDN = types.StringValue(pki.RFC2253(issued.Cert))
 	m.PrivateKeyPK = types.StringValue(pk8)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
@@ -168,4 +177,5 @@ func (r *clientCertResource) Update(ctx context.Context, req resource.UpdateRequ
 }
 
 func (r *clientCertResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+	// Logical resource: forgetting it is all there is to do.
 }

@@ -20,15 +20,13 @@ import (
 )
 
 type hbaFileModel struct {
-	ID              types.String `tfsdk:"id"`
+	renderedFile
 	Rules           types.List   `tfsdk:"rules"`
 	IdentMaps       types.List   `tfsdk:"ident_maps"`
 	Target          types.String `tfsdk:"target"`
 	PostgresVersion types.Int64  `tfsdk:"postgres_version"`
 	Header          types.String `tfsdk:"header"`
 	Lint            types.Object `tfsdk:"lint"`
-	Content         types.String `tfsdk:"content"`
-	SHA256          types.String `tfsdk:"sha256"`
 	Findings        types.List   `tfsdk:"findings"`
 }
 
@@ -45,24 +43,12 @@ var findingAttrTypes = map[string]attr.Type{
 	"message":          types.StringType,
 }
 
-var lintCodes = []string{
-	hba.CodeShadowed, hba.CodeNonTLSPath, hba.CodeTrustNetwork, hba.CodePasswordCleartext, hba.CodeMD5Deprecated,
-	hba.CodeWideAddress, hba.CodeAllAllNetwork, hba.CodeMissingIdentMap, hba.CodeCertClientcertRedundant,
-	hba.CodeIdentOnLocal, hba.CodeUnusedIdentMap, hba.CodePlatformMethod,
-}
-
-type hbaFileResource struct{ data *providerData }
-
-var (
-	_ resource.ResourceWithModifyPlan = (*hbaFileResource)(nil)
-	_ resource.ResourceWithConfigure  = (*hbaFileResource)(nil)
-)
+// lintCodes are the finding codes, from the domain package.
+var lintCodes = hba.Codes()
 
 // NewHBAFileResource is the pgtls_hba_file resource.
-func NewHBAFileResource() resource.Resource { return &hbaFileResource{} }
-
-func (r *hbaFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_hba_file"
+func NewHBAFileResource() resource.Resource {
+	return newRenderedResource("_hba_file", hbaFileSchema(), buildHBAFile)
 }
 
 func findingsAttribute() schema.ListNestedAttribute {
@@ -81,14 +67,13 @@ func findingsAttribute() schema.ListNestedAttribute {
 	}
 }
 
-func (r *hbaFileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
+func hbaFileSchema() schema.Schema {
+	return schema.Schema{
 		MarkdownDescription: "A whole `pg_hba.conf` (or PgBouncer `auth_hba_file`, or Pgpool-II `pool_hba.conf`) " +
 			"rendered from rules in the given order (first match wins; never re-sorted). The content, its " +
 			"checksum and the lint findings are known at plan time, so `terraform plan` shows the new file line " +
 			"by line and fails on rules the target would refuse or that open a hole.",
-		Attributes: map[string]schema.Attribute{
-			"id": computedString("SHA-256 of the content."),
+		Attributes: mergeAttributes(renderedFileAttributes("pg_hba.conf"), map[string]schema.Attribute{
 			"rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The rules, in order: `pgtls_hba_rule` resources (`rules = [pgtls_hba_rule.a, " +
 					"pgtls_hba_rule.b]`), inline objects with the same attributes, or both.",
@@ -133,39 +118,41 @@ func (r *hbaFileResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					},
 				},
 			},
-			"content":  computedString("The rendered file."),
-			"sha256":   computedString("SHA-256 of `content`, lowercase hex (use it to trigger reloads)."),
 			"findings": findingsAttribute(),
-		},
+		}),
 	}
 }
 
-func (r *hbaFileResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
-	r.data = configuredData(req.ProviderData)
-}
-
-// build validates, renders and lints; ok is false while inputs are unknown
-// or when the file is invalid (diagnostics say why).
-func (r *hbaFileResource) build(ctx context.Context, m *hbaFileModel, diags *diag.Diagnostics) bool {
-	if m.Rules.IsUnknown() || m.Target.IsUnknown() || m.PostgresVersion.IsUnknown() || m.Header.IsUnknown() || m.Lint.IsUnknown() {
+// buildHBAFile validates, renders and lints; ok is false while inputs are
+// unknown or when the file is invalid (diagnostics say why). Every rule
+// that is known is validated even while another one is unknown, so a
+// refused rule fails the plan, not the apply.
+func buildHBAFile(ctx context.Context, data *providerData, m *hbaFileModel, diags *diag.Diagnostics) bool {
+	if m.Rules.IsUnknown() || m.Target.IsUnknown() || m.PostgresVersion.IsUnknown() {
 		return false
 	}
 	target := hba.Target(m.Target.ValueString())
-	version := versionOf(m.PostgresVersion, r.data)
+	version := versionOf(m.PostgresVersion, data)
+	known := fullyKnown(m.Header, m.Lint, m.IdentMaps)
+	if !m.Header.IsUnknown() {
+		addHBAProblems(nil, hba.ValidateHeader(m.Header.ValueString()), "Invalid header", diags)
+	}
 	var rules []hba.Rule
 	for i, e := range m.Rules.Elements() {
 		obj, ok := e.(types.Object)
 		if !ok || obj.IsUnknown() {
-			return false
+			known = false
+			continue
 		}
 		var rm hbaRuleModel
-		diags.Append(obj.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
-		if diags.HasError() {
+		if d := obj.As(ctx, &rm, basetypes.ObjectAsOptions{}); d.HasError() {
+			diags.Append(d...)
 			return false
 		}
-		rule, probs, known := rm.rule(ctx)
-		if !known {
-			return false
+		rule, probs, ruleKnown := rm.rule(ctx)
+		if !ruleKnown {
+			known = false
+			continue
 		}
 		if len(probs) == 0 {
 			probs = rule.Validate(target, version)
@@ -174,11 +161,19 @@ func (r *hbaFileResource) build(ctx context.Context, m *hbaFileModel, diags *dia
 		addHBAProblems(&base, probs, fmt.Sprintf("Invalid pg_hba rule %d for %s", i, target), diags)
 		rules = append(rules, rule)
 	}
-	idents, known := identMapsOf(ctx, m.IdentMaps, diags)
 	if !known || diags.HasError() {
 		return false
 	}
-	content, err := hba.RenderFile(rules, m.Header.ValueString())
+	idents, identsKnown := identMapsOf(ctx, m.IdentMaps, diags)
+	if !identsKnown || diags.HasError() {
+		return false
+	}
+	exact, err := hba.RenderFile(rules, m.Header.ValueString())
+	if err == nil {
+		var masked string
+		masked, err = hba.RenderFileRedacted(rules, m.Header.ValueString())
+		m.set(exact, masked)
+	}
 	if err != nil {
 		diags.AddAttributeError(path.Root("rules"), "Cannot render pg_hba file", err.Error())
 		return false
@@ -189,9 +184,6 @@ func (r *hbaFileResource) build(ctx context.Context, m *hbaFileModel, diags *dia
 	if !m.Lint.IsNull() {
 		var lm lintModel
 		diags.Append(m.Lint.As(ctx, &lm, basetypes.ObjectAsOptions{})...)
-		if lm.FailOn.IsUnknown() || lm.Ignore.IsUnknown() {
-			return false
-		}
 		opts.Ignore = stringsOf(ctx, lm.Ignore, diags)
 		if !lm.FailOn.IsNull() {
 			failOn = map[string]bool{}
@@ -203,9 +195,6 @@ func (r *hbaFileResource) build(ctx context.Context, m *hbaFileModel, diags *dia
 	findings := hba.Lint(rules, idents, opts)
 	m.Findings = findingsList(findings, diags)
 	reportFindings(findings, failOn, diags)
-	m.Content = types.StringValue(content)
-	m.SHA256 = types.StringValue(sha256Hex(content))
-	m.ID = m.SHA256
 	return !diags.HasError()
 }
 
@@ -244,21 +233,3 @@ func reportFindings(findings []hba.Finding, failOn map[string]bool, diags *diag.
 		}
 	}
 }
-
-func (r *hbaFileResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planRendered(ctx, r.build, req, resp)
-}
-
-func (r *hbaFileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *hbaFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[hbaFileModel](ctx, req, resp)
-}
-
-func (r *hbaFileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *hbaFileResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}

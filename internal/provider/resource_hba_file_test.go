@@ -136,6 +136,10 @@ resource "pgtls_hba_file" "bad" {
 			`(?s)pg_hba lint shadowed \(error\).*rule 1 .*can never match.*rule 0`},
 		{"missing ident map", file(`{ type = "hostssl", address = "10.0.0.0/8", method = "cert", map = "nosuchmap" }`, "ident_maps = []"),
 			`(?s)missing_ident_map.*nosuchmap`},
+		{"secret in options", file(`{ type = "hostssl", address = "10.0.0.0/8", method = "radius", options = { radiusservers = "r.example", radiussecrets = "s3cretValue" } }`, ""),
+			`(?s)Invalid pg_hba rule 0 for postgresql.*radiussecrets holds a secret: give it\s+in\s+secret_options`},
+		{"option in both maps", file(`{ type = "hostssl", address = "10.0.0.0/8", method = "radius", options = { radiusservers = "r.example" }, secret_options = { radiussecrets = "s", radiusservers = "r.example" } }`, ""),
+			`(?s)radiusservers is given in both options\s+and\s+secret_options`},
 		{"newline injection", file(`{ type = "host", users = ["app\nhost all all 0.0.0.0/0 trust"], address = "10.0.0.0/8", method = "scram-sha-256" }`, ""),
 			`(?s)Invalid pg_hba rule 0.*users\[0\].*newline`},
 	} {

@@ -19,22 +19,13 @@ type identMapResourceModel struct {
 	Content         types.String `tfsdk:"content"`
 }
 
-type identMapResource struct{ data *providerData }
-
-var (
-	_ resource.ResourceWithModifyPlan = (*identMapResource)(nil)
-	_ resource.ResourceWithConfigure  = (*identMapResource)(nil)
-)
-
 // NewIdentMapResource is the pgtls_ident_map resource.
-func NewIdentMapResource() resource.Resource { return &identMapResource{} }
-
-func (r *identMapResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ident_map"
+func NewIdentMapResource() resource.Resource {
+	return newRenderedResource("_ident_map", identMapSchema(), buildIdentMap)
 }
 
-func (r *identMapResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
+func identMapSchema() schema.Schema {
+	return schema.Schema{
 		MarkdownDescription: "One `pg_ident.conf` user name map: which authenticated identities (certificate CN/DN, " +
 			"OS users, principals) may log in as which roles. Reference it from a `pgtls_hba_rule` with `map` and " +
 			"render maps into a file with `pgtls_ident_file`.",
@@ -48,16 +39,12 @@ func (r *identMapResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *identMapResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
-	r.data = configuredData(req.ProviderData)
-}
-
-func (r *identMapResource) build(ctx context.Context, m *identMapResourceModel, diags *diag.Diagnostics) bool {
+func buildIdentMap(ctx context.Context, data *providerData, m *identMapResourceModel, diags *diag.Diagnostics) bool {
 	im, known := identMapOf(ctx, m.Name, m.Mappings, diags)
 	if !known || m.PostgresVersion.IsUnknown() || diags.HasError() {
 		return false
 	}
-	addHBAProblems(nil, im.Validate(versionOf(m.PostgresVersion, r.data)), "Invalid pg_ident map", diags)
+	addHBAProblems(nil, im.Validate(versionOf(m.PostgresVersion, data)), "Invalid pg_ident map", diags)
 	if diags.HasError() {
 		return false
 	}
@@ -73,23 +60,4 @@ func (r *identMapResource) build(ctx context.Context, m *identMapResourceModel, 
 	m.Content = types.StringValue(strings.Join(lines, "\n") + "\n")
 	m.ID = m.Name
 	return true
-}
-
-func (r *identMapResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planRendered(ctx, r.build, req, resp)
-}
-
-func (r *identMapResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *identMapResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[identMapResourceModel](ctx, req, resp)
-}
-
-func (r *identMapResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	applyRendered(ctx, r.build, req.Plan, &resp.State, &resp.Diagnostics)
-}
-
-func (r *identMapResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }

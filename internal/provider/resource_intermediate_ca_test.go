@@ -18,18 +18,18 @@ resource "pgtls_root_ca" "root" {
 }
 
 resource "pgtls_intermediate_ca" "one" {
-  issuer_cert_pem        = pgtls_root_ca.root.cert_pem
-  issuer_private_key_pem = pgtls_root_ca.root.private_key_pem
-  subject                = { common_name = "chain intermediate one" }
-  max_path_length        = 1
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  subject            = { common_name = "chain intermediate one" }
+  max_path_length    = 1
 }
 
 resource "pgtls_intermediate_ca" "two" {
-  issuer_cert_pem        = pgtls_intermediate_ca.one.cert_pem
-  issuer_private_key_pem = pgtls_intermediate_ca.one.private_key_pem
-  issuer_chain_pem       = "${pgtls_intermediate_ca.one.chain_pem}${pgtls_intermediate_ca.one.ca_bundle_pem}"
-  subject                = { common_name = "chain intermediate two" }
-  validity_period_hours  = 20000
+  ca_cert_pem           = pgtls_intermediate_ca.one.cert_pem
+  ca_private_key_pem    = pgtls_intermediate_ca.one.private_key_pem
+  ca_chain_pem          = "${pgtls_intermediate_ca.one.chain_pem}${pgtls_intermediate_ca.one.ca_bundle_pem}"
+  subject               = { common_name = "chain intermediate two" }
+  validity_period_hours = 20000
 }
 
 resource "pgtls_server_cert" "db" {
@@ -48,8 +48,10 @@ resource "pgtls_client_cert" "app" {
 `
 
 // checkOpenSSLVerify runs `openssl verify -purpose <purpose>` on a leaf with
-// the root as the only trust anchor and the chain as untrusted intermediates.
-func checkOpenSSLVerify(t *testing.T, rootAddr, leafAddr, chainAttr, purpose string) resource.TestCheckFunc {
+// the root (pgtls_root_ca.root) as the only trust anchor and its
+// fullchain_pem as untrusted intermediates.
+func checkOpenSSLVerify(t *testing.T, leafAddr, purpose string) resource.TestCheckFunc {
+	const rootAddr, chainAttr = "pgtls_root_ca.root", "fullchain_pem"
 	return func(s *terraform.State) error {
 		rootPEM, _ := stateAttr(s, rootAddr, "cert_pem")
 		leafPEM, _ := stateAttr(s, leafAddr, "cert_pem")
@@ -60,7 +62,7 @@ func checkOpenSSLVerify(t *testing.T, rootAddr, leafAddr, chainAttr, purpose str
 			"-untrusted", writeTemp(t, dir, "chain.pem", chainPEM),
 			writeTemp(t, dir, "leaf.pem", leafPEM))
 		if err != nil {
-			return fmt.Errorf("openssl verify -purpose %s %s: %v: %s", purpose, leafAddr, err, out)
+			return fmt.Errorf("openssl verify -purpose %s %s: %w: %s", purpose, leafAddr, err, out)
 		}
 		return nil
 	}
@@ -98,10 +100,10 @@ func TestAccIntermediateCA_chain(t *testing.T) {
 					}
 					return nil
 				},
-				checkOpenSSLText(t, "pgtls_intermediate_ca.one", "cert_pem", "CA:TRUE, pathlen:1", "Authority Key Identifier"),
-				checkOpenSSLText(t, "pgtls_intermediate_ca.two", "cert_pem", "CA:TRUE, pathlen:0"),
-				checkOpenSSLVerify(t, "pgtls_root_ca.root", "pgtls_server_cert.db", "fullchain_pem", "sslserver"),
-				checkOpenSSLVerify(t, "pgtls_root_ca.root", "pgtls_client_cert.app", "fullchain_pem", "sslclient"),
+				checkOpenSSLText(t, "pgtls_intermediate_ca.one", "CA:TRUE, pathlen:1", "Authority Key Identifier"),
+				checkOpenSSLText(t, "pgtls_intermediate_ca.two", "CA:TRUE, pathlen:0"),
+				checkOpenSSLVerify(t, "pgtls_server_cert.db", "sslserver"),
+				checkOpenSSLVerify(t, "pgtls_client_cert.app", "sslclient"),
 			),
 		}, {
 			// With the CAs in state, a new leaf's ca_bundle_pem is known at plan time.
@@ -116,7 +118,7 @@ resource "pgtls_server_cert" "replica" {
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue("pgtls_server_cert.replica", tfjsonpath.New("ca_bundle_pem"),
 						knownvalue.StringRegexp(regexp.MustCompile(`^-----BEGIN CERTIFICATE-----`))),
-					plancheck.ExpectKnownValue("pgtls_server_cert.replica", tfjsonpath.New("common_name"), knownvalue.StringExact("10.0.0.2")),
+					plancheck.ExpectKnownValue("pgtls_server_cert.replica", tfjsonpath.New("subject_dn"), knownvalue.StringExact("CN=10.0.0.2")),
 					plancheck.ExpectUnknownValue("pgtls_server_cert.replica", tfjsonpath.New("cert_pem")),
 				},
 			},
@@ -127,61 +129,61 @@ resource "pgtls_server_cert" "replica" {
 func TestAccIntermediateCA_badIssuer(t *testing.T) {
 	base := `
 resource "pgtls_root_ca" "root" {
-  subject = { common_name = "root" }
+  subject               = { common_name = "root" }
   validity_period_hours = 1000
 }
 resource "pgtls_root_ca" "other" {
   subject = { common_name = "other" }
 }
 resource "pgtls_server_cert" "leaf" {
-  ca_cert_pem        = pgtls_root_ca.root.cert_pem
-  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
-  dns_names          = ["leaf.example.test"]
+  ca_cert_pem           = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem    = pgtls_root_ca.root.private_key_pem
+  dns_names             = ["leaf.example.test"]
   validity_period_hours = 10
 }
 resource "pgtls_intermediate_ca" "zero" {
-  issuer_cert_pem        = pgtls_root_ca.root.cert_pem
-  issuer_private_key_pem = pgtls_root_ca.root.private_key_pem
-  subject                = { common_name = "pathlen zero" }
-  validity_period_hours  = 100
+  ca_cert_pem           = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem    = pgtls_root_ca.root.private_key_pem
+  subject               = { common_name = "pathlen zero" }
+  validity_period_hours = 100
 }
 `
 	steps := []resource.TestStep{{Config: base}}
 	for _, tc := range []struct{ name, cfg, want string }{
 		{"issuer is not a CA", `
 resource "pgtls_intermediate_ca" "bad" {
-  issuer_cert_pem        = pgtls_server_cert.leaf.cert_pem
-  issuer_private_key_pem = pgtls_server_cert.leaf.private_key_pem
-  subject                = { common_name = "bad" }
-  validity_period_hours  = 5
-}`, `(?s)issuer_cert_pem.*not a CA`},
+  ca_cert_pem           = pgtls_server_cert.leaf.cert_pem
+  ca_private_key_pem    = pgtls_server_cert.leaf.private_key_pem
+  subject               = { common_name = "bad" }
+  validity_period_hours = 5
+}`, `(?s)ca_cert_pem.*not a CA`},
 		{"key does not match", `
 resource "pgtls_intermediate_ca" "bad" {
-  issuer_cert_pem        = pgtls_root_ca.root.cert_pem
-  issuer_private_key_pem = pgtls_root_ca.other.private_key_pem
-  subject                = { common_name = "bad" }
-  validity_period_hours  = 5
-}`, `(?s)issuer_private_key_pem.*does not match`},
+  ca_cert_pem           = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem    = pgtls_root_ca.other.private_key_pem
+  subject               = { common_name = "bad" }
+  validity_period_hours = 5
+}`, `(?s)ca_private_key_pem.*does not match`},
 		{"outlives issuer", `
 resource "pgtls_intermediate_ca" "bad" {
-  issuer_cert_pem        = pgtls_root_ca.root.cert_pem
-  issuer_private_key_pem = pgtls_root_ca.root.private_key_pem
-  subject                = { common_name = "bad" }
-  validity_period_hours  = 2000
-}`, `(?s)outlive its issuer.*validity_period_hours.*\d{4}-\d\d-\d\dT.*\d{4}-\d\d-\d\dT`},
+  ca_cert_pem           = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem    = pgtls_root_ca.root.private_key_pem
+  subject               = { common_name = "bad" }
+  validity_period_hours = 2000
+}`, `(?s)cannot sign this CA.*validity_period_hours.*\d{4}-\d\d-\d\dT.*\d{4}-\d\d-\d\dT.*outlive\s+its\s+issuer`},
 		{"path length exhausted", `
 resource "pgtls_intermediate_ca" "bad" {
-  issuer_cert_pem        = pgtls_intermediate_ca.zero.cert_pem
-  issuer_private_key_pem = pgtls_intermediate_ca.zero.private_key_pem
-  subject                = { common_name = "bad" }
-  validity_period_hours  = 5
-}`, `(?s)issuer_cert_pem.*path`},
+  ca_cert_pem           = pgtls_intermediate_ca.zero.cert_pem
+  ca_private_key_pem    = pgtls_intermediate_ca.zero.private_key_pem
+  subject               = { common_name = "bad" }
+  validity_period_hours = 5
+}`, `(?s)ca_cert_pem.*path`},
 		{"malformed PEM", `
 resource "pgtls_intermediate_ca" "bad" {
-  issuer_cert_pem        = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"
-  issuer_private_key_pem = pgtls_root_ca.root.private_key_pem
-  subject                = { common_name = "bad" }
-}`, `(?s)Invalid certificate PEM.*issuer_cert_pem.*malformed`},
+  ca_cert_pem        = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  subject            = { common_name = "bad" }
+}`, `(?s)Invalid certificate PEM.*ca_cert_pem.*malformed`},
 	} {
 		steps = append(steps, resource.TestStep{
 			Config:      base + tc.cfg,

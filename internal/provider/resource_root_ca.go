@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -27,46 +26,59 @@ type caModel struct {
 	ExcludedIPRanges    types.List   `tfsdk:"excluded_ip_ranges"`
 }
 
-// caIdentity lists the CA attributes whose change replaces the CA.
-var caIdentity = []string{
-	"subject", "key_type", "validity_period_hours", "max_path_length",
-	"permitted_dns_domains", "excluded_dns_domains", "permitted_ip_ranges", "excluded_ip_ranges",
-}
-
 func caAttributes(kind string, defaultHours, defaultPathLen int64) map[string]schema.Attribute {
+	changing := " Changing it replaces the " + kind + "."
 	return mergeAttributes(commonCertAttributes(kind, defaultHours), map[string]schema.Attribute{
-		"subject": subjectAttribute("Distinguished name of the "+kind+". `common_name` is required. "+
-			"Changing it replaces the "+kind+".", true),
-		"max_path_length": schema.Int64Attribute{
+		"subject": subjectAttribute("Distinguished name of the "+kind+". `common_name` is required.", true, ""),
+		"max_path_length": replaceInt64(schema.Int64Attribute{
 			MarkdownDescription: fmt.Sprintf("Maximum number of intermediate CAs allowed below this %s "+
 				"(basicConstraints pathLenConstraint). `-1` sets no limit, `0` lets it sign only server and "+
-				"client certificates. Defaults to `%d`.", kind, defaultPathLen),
+				"client certificates; at most %d. Defaults to `%d`.", kind, pki.MaxPathLenLimit, defaultPathLen) + changing,
 			Optional:   true,
 			Computed:   true,
 			Default:    int64default.StaticInt64(defaultPathLen),
-			Validators: []validator.Int64{int64validator.AtLeast(-1)},
-		},
-		"permitted_dns_domains": stringListAttribute("Name constraint: DNS domains certificates below this "+kind+
-			" may name. A leading `.` permits subdomains only.", domainConstraintValidator()),
-		"excluded_dns_domains": stringListAttribute("Name constraint: DNS domains certificates below this "+kind+
-			" may not name.", domainConstraintValidator()),
-		"permitted_ip_ranges": stringListAttribute("Name constraint: IP ranges (CIDR) certificates below this "+kind+
-			" may name.", cidrValidator()),
-		"excluded_ip_ranges": stringListAttribute("Name constraint: IP ranges (CIDR) certificates below this "+kind+
-			" may not name.", cidrValidator()),
+			Validators: []validator.Int64{maxPathLenValidator()},
+		}),
+		"permitted_dns_domains": replaceList(stringListAttribute("Name constraint: DNS domains certificates below this "+kind+
+			" may name. A leading `.` permits subdomains only."+changing, domainConstraintValidator())),
+		"excluded_dns_domains": replaceList(stringListAttribute("Name constraint: DNS domains certificates below this "+kind+
+			" may not name."+changing, domainConstraintValidator())),
+		"permitted_ip_ranges": replaceList(stringListAttribute("Name constraint: IP ranges (CIDR) certificates below this "+kind+
+			" may name."+changing, cidrValidator())),
+		"excluded_ip_ranges": replaceList(stringListAttribute("Name constraint: IP ranges (CIDR) certificates below this "+kind+
+			" may not name."+changing, cidrValidator())),
 	})
 }
 
-// request builds the domain request from a known model.
+var caInputs = commonInputs(inputPaths{
+	pki.InputMaxPathLen:      path.Root("max_path_length"),
+	pki.InputNameConstraints: path.Root("permitted_dns_domains"),
+})
+
+// request builds the domain request; known is false while inputs are
+// unknown.
 func (m *caModel) request(ctx context.Context, diags *diag.Diagnostics) (pki.CARequest, bool) {
+	if m.KeyType.IsUnknown() || m.ValidityPeriodHours.IsUnknown() || m.MaxPathLength.IsUnknown() ||
+		!listKnown(m.PermittedDNSDomains) || !listKnown(m.ExcludedDNSDomains) ||
+		!listKnown(m.PermittedIPRanges) || !listKnown(m.ExcludedIPRanges) {
+		return pki.CARequest{}, false
+	}
 	sub, ok := subjectOf(ctx, m.Subject, diags)
 	if !ok {
+		return pki.CARequest{}, false
+	}
+	validity, ok := m.validity(diags)
+	if !ok {
+		return pki.CARequest{}, false
+	}
+	if err := pki.CheckMaxPathLen(m.MaxPathLength.ValueInt64()); err != nil {
+		diags.AddAttributeError(path.Root("max_path_length"), "Invalid max path length", err.Error())
 		return pki.CARequest{}, false
 	}
 	return pki.CARequest{
 		Subject:             sub,
 		KeyType:             keyTypeOf(m.KeyType),
-		Validity:            hours(m.ValidityPeriodHours.ValueInt64()),
+		Validity:            validity,
 		MaxPathLen:          int(m.MaxPathLength.ValueInt64()),
 		PermittedDNSDomains: stringsOf(ctx, m.PermittedDNSDomains, diags),
 		ExcludedDNSDomains:  stringsOf(ctx, m.ExcludedDNSDomains, diags),
@@ -125,7 +137,26 @@ func (r *rootCAResource) ValidateConfig(ctx context.Context, req resource.Valida
 }
 
 func (r *rootCAResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	planCertificate(ctx, r.data.now(), caIdentity, outputAttrs, req, resp)
+	now := r.data.now()
+	if !planCertificate(ctx, now, req, resp) || resp.Diagnostics.HasError() {
+		return
+	}
+	var m caModel
+	resp.Diagnostics.Append(resp.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creq, known := m.request(ctx, &resp.Diagnostics)
+	if !known {
+		return
+	}
+	if err := creq.Validate(); err != nil {
+		addIssueError(&resp.Diagnostics, caInputs, "Invalid CA request", err)
+		return
+	}
+	if err := creq.CheckRoot(now); err != nil {
+		addIssueError(&resp.Diagnostics, caInputs, "The root CA cannot be issued", err)
+	}
 }
 
 func (r *rootCAResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -141,10 +172,10 @@ func (r *rootCAResource) Create(ctx context.Context, req resource.CreateRequest,
 	now := r.data.now()
 	issued, err := pki.NewRootCA(creq, now, randReader)
 	if err != nil {
-		resp.Diagnostics.AddError("Could not create the root CA", err.Error())
+		addIssueError(&resp.Diagnostics, caInputs, "Could not create the root CA", err)
 		return
 	}
-	m.setIssued(issued, now, hours(m.EarlyRenewalHours.ValueInt64()))
+	m.setIssued(issued, now)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -27,9 +27,10 @@ resource "pgtls_root_ca" "root" {
 `, extra)
 }
 
-// checkOpenSSLText asserts that `openssl x509 -text` of a PEM attribute
-// contains every wanted fragment.
-func checkOpenSSLText(t *testing.T, addr, attr string, want ...string) resource.TestCheckFunc {
+// checkOpenSSLText asserts that `openssl x509 -text` of a resource's
+// cert_pem contains every wanted fragment.
+func checkOpenSSLText(t *testing.T, addr string, want ...string) resource.TestCheckFunc {
+	const attr = "cert_pem"
 	return func(s *terraform.State) error {
 		pem, ok := stateAttr(s, addr, attr)
 		if !ok {
@@ -37,7 +38,7 @@ func checkOpenSSLText(t *testing.T, addr, attr string, want ...string) resource.
 		}
 		out, err := runOpenSSL(t, "x509", "-noout", "-text", "-in", writeTemp(t, t.TempDir(), "c.pem", pem))
 		if err != nil {
-			return fmt.Errorf("openssl x509: %v: %s", err, out)
+			return fmt.Errorf("openssl x509: %w: %s", err, out)
 		}
 		for _, w := range want {
 			if !strings.Contains(out, w) {
@@ -66,7 +67,7 @@ func TestAccRootCA_basic(t *testing.T) {
 			},
 			Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttrPair("pgtls_root_ca.root", "ca_bundle_pem", "pgtls_root_ca.root", "cert_pem"),
-				checkOpenSSLText(t, "pgtls_root_ca.root", "cert_pem",
+				checkOpenSSLText(t, "pgtls_root_ca.root",
 					"CA:TRUE", "Certificate Sign, CRL Sign", "ecdsa-with-SHA256", "Subject Key Identifier",
 					"Subject: O = pgtls, CN = pgtls test root"),
 			),
@@ -85,7 +86,7 @@ func TestAccRootCA_basic(t *testing.T) {
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("pgtls_root_ca.root", plancheck.ResourceActionReplace)},
 			},
-			Check: checkOpenSSLText(t, "pgtls_root_ca.root", "cert_pem", "CA:TRUE, pathlen:1"),
+			Check: checkOpenSSLText(t, "pgtls_root_ca.root", "CA:TRUE, pathlen:1"),
 		}},
 	})
 }
@@ -101,7 +102,7 @@ func TestAccRootCA_keyTypes(t *testing.T) {
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: rootCAConfig(fmt.Sprintf("key_type = %q", kt.keyType)),
-					Check:  checkOpenSSLText(t, "pgtls_root_ca.root", "cert_pem", kt.sigAlg),
+					Check:  checkOpenSSLText(t, "pgtls_root_ca.root", kt.sigAlg),
 				}},
 			})
 		})

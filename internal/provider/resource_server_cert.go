@@ -14,13 +14,8 @@ import (
 
 type serverCertModel struct {
 	leafModel
-	CommonName  types.String `tfsdk:"common_name"`
-	DNSNames    types.List   `tfsdk:"dns_names"`
-	IPAddresses types.List   `tfsdk:"ip_addresses"`
+	IPAddresses types.List `tfsdk:"ip_addresses"`
 }
-
-var serverIdentity = append([]string{"common_name", "dns_names", "ip_addresses"}, leafIssuerIdentity...)
-var serverOutputs = withOutputs("fullchain_pem")
 
 type serverCertResource struct{ data *providerData }
 
@@ -42,20 +37,18 @@ func (r *serverCertResource) Schema(_ context.Context, _ resource.SchemaRequest,
 		MarkdownDescription: "A TLS server certificate for PostgreSQL, PgBouncer or Pgpool-II (EKU serverAuth), signed " +
 			"by a pgtls CA or a CA brought as PEM. Put `fullchain_pem` in `ssl_cert_file`, `private_key_pem` in " +
 			"`ssl_key_file` (mode 0600) and give clients `ca_bundle_pem` as `sslrootcert` so `sslmode=verify-full` works.",
-		Attributes: mergeAttributes(leafAttributes("server certificate"), map[string]schema.Attribute{
-			"common_name": schema.StringAttribute{
-				MarkdownDescription: "Subject common name. Defaults to the first DNS name, else the first IP address. " +
-					"Clients match host names against the SANs (libpq falls back to the CN only when no SAN of the " +
-					"host's type exists; Go and pgx never do), so the CN is informational.",
-				Optional: true,
-				Computed: true,
-			},
-			"dns_names": stringListAttribute("DNS names clients connect with (subjectAltName dNSName). A wildcard is "+
-				"allowed only as a single leading `*.` label, matching exactly one label, as in libpq. At least one "+
-				"DNS name or IP address is required.", dnsNameValidator()),
-			"ip_addresses": stringListAttribute("IP addresses clients connect with (subjectAltName iPAddress).",
-				ipAddressValidator()),
-		}),
+		Attributes: mergeAttributes(
+			leafAttributes("server certificate",
+				"Defaults to the first DNS name (of at most 64 characters), else the first IP address. Clients match host names against the SANs "+
+					"(libpq falls back to the CN only when no SAN of the host's type exists; Go and pgx never do), so the "+
+					"CN is informational.",
+				"DNS names clients connect with (subjectAltName dNSName). A wildcard is allowed only as a single "+
+					"leading `*.` label, matching exactly one label, as in libpq. At least one DNS name or IP address is "+
+					"required. Changing them replaces the certificate."),
+			map[string]schema.Attribute{
+				"ip_addresses": replaceList(stringListAttribute("IP addresses clients connect with (subjectAltName "+
+					"iPAddress). Changing them replaces the certificate.", ipAddressValidator())),
+			}),
 	}
 }
 
@@ -70,6 +63,7 @@ func (r *serverCertResource) ValidateConfig(ctx context.Context, req resource.Va
 		return
 	}
 	checkRenewalConfig(m.ValidityPeriodHours, m.EarlyRenewalHours, &resp.Diagnostics)
+	validateSubject(ctx, "subject", m.Subject, &resp.Diagnostics)
 	if m.DNSNames.IsUnknown() || m.IPAddresses.IsUnknown() {
 		return
 	}
@@ -80,50 +74,51 @@ func (r *serverCertResource) ValidateConfig(ctx context.Context, req resource.Va
 	}
 }
 
+var serverInputs = commonInputs(inputPaths{
+	pki.InputDNSNames:    path.Root("dns_names"),
+	pki.InputIPAddresses: path.Root("ip_addresses"),
+})
+
+// request builds the domain request; known is false while inputs are
+// unknown.
+func (m *serverCertModel) request(ctx context.Context, diags *diag.Diagnostics) (pki.ServerRequest, bool) {
+	if !listKnown(m.DNSNames) || !listKnown(m.IPAddresses) || m.KeyType.IsUnknown() || m.ValidityPeriodHours.IsUnknown() {
+		return pki.ServerRequest{}, false
+	}
+	sub, known := optionalSubject(ctx, m.Subject, diags)
+	if !known {
+		return pki.ServerRequest{}, false
+	}
+	validity, ok := m.validity(diags)
+	if !ok {
+		return pki.ServerRequest{}, false
+	}
+	return pki.ServerRequest{
+		Subject:     sub,
+		DNSNames:    stringsOf(ctx, m.DNSNames, diags),
+		IPAddresses: addrsOf(ctx, m.IPAddresses, diags),
+		KeyType:     keyTypeOf(m.KeyType),
+		Validity:    validity,
+	}, !diags.HasError()
+}
+
 func (r *serverCertResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	// Resolve the default common name first, so a plan that changes
-	// nothing else compares the effective name with state, not "unknown".
 	var m serverCertModel
 	resp.Diagnostics.Append(resp.Plan.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var cfgCN types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("common_name"), &cfgCN)...)
-	sreq, known := m.request(ctx, cfgCN, &resp.Diagnostics)
-	if known {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("common_name"), sreq.CommonName)...)
+	paths := serverInputs
+	if m.Subject.IsNull() {
+		// The common name comes from the SANs: blame them.
+		paths = commonInputs(inputPaths{pki.InputSubject: path.Root("ip_addresses"),
+			pki.InputDNSNames: path.Root("dns_names"), pki.InputIPAddresses: path.Root("ip_addresses")})
 	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if planLeaf(ctx, r.data.now(), serverIdentity, serverOutputs, req, resp) == nil || !known {
-		return
-	}
-	if err := sreq.Validate(); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("dns_names"), "Invalid server certificate request", err.Error())
-	}
-}
-
-// request builds the domain request; known is false while inputs are
-// unknown. cn is the configured common name (null: default to the first
-// SAN), so plan and apply agree on it.
-func (m *serverCertModel) request(ctx context.Context, cn types.String, diags *diag.Diagnostics) (pki.ServerRequest, bool) {
-	if m.DNSNames.IsUnknown() || m.IPAddresses.IsUnknown() || cn.IsUnknown() || m.KeyType.IsUnknown() || m.ValidityPeriodHours.IsUnknown() {
-		return pki.ServerRequest{}, false
-	}
-	sreq := pki.ServerRequest{
-		CommonName:  cn.ValueString(),
-		DNSNames:    stringsOf(ctx, m.DNSNames, diags),
-		IPAddresses: addrsOf(ctx, m.IPAddresses, diags),
-		KeyType:     keyTypeOf(m.KeyType),
-		Validity:    hours(m.ValidityPeriodHours.ValueInt64()),
-	}
-	sreq.CommonName = sreq.EffectiveCommonName()
-	return sreq, !diags.HasError()
+	sreq, known := m.request(ctx, &resp.Diagnostics)
+	planLeaf(ctx, r.data.now(), &m.leafModel, sreq, known, paths, req, resp)
 }
 
 func (r *serverCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -133,20 +128,17 @@ func (r *serverCertResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	iss := m.issuer(&resp.Diagnostics)
-	var cfgCN types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("common_name"), &cfgCN)...)
-	sreq, ok := m.request(ctx, cfgCN, &resp.Diagnostics)
+	sreq, ok := m.request(ctx, &resp.Diagnostics)
 	if !ok || iss == nil || resp.Diagnostics.HasError() {
 		return
 	}
 	now := r.data.now()
 	issued, err := pki.NewServerCert(sreq, iss, now, randReader)
 	if err != nil {
-		resp.Diagnostics.AddError("Could not create the server certificate", err.Error())
+		addIssueError(&resp.Diagnostics, serverInputs, "Could not create the server certificate", err)
 		return
 	}
 	m.setLeaf(issued, now)
-	m.CommonName = types.StringValue(sreq.CommonName)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
@@ -159,4 +151,5 @@ func (r *serverCertResource) Update(ctx context.Context, req resource.UpdateRequ
 }
 
 func (r *serverCertResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+	// Logical resource: forgetting it is all there is to do.
 }

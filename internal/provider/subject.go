@@ -26,16 +26,24 @@ type subjectModel struct {
 	EmailAddress       types.String `tfsdk:"email_address"`
 }
 
-func subjectAttribute(desc string, required bool) schema.SingleNestedAttribute {
+// subjectAttribute is the `subject` object of every certificate resource.
+// A CA needs it with a common name; a leaf may leave it out, or leave out
+// the common name, which then defaults as cnDefault says. Changing the
+// subject replaces the certificate.
+func subjectAttribute(desc string, required bool, cnDefault string) schema.SingleNestedAttribute {
 	opt := func(d string) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, MarkdownDescription: d}
 	}
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: desc,
+	cn := schema.StringAttribute{Required: true, MarkdownDescription: "Common name (CN)."}
+	if cnDefault != "" {
+		cn = opt("Common name (CN). " + cnDefault)
+	}
+	return replaceObject(schema.SingleNestedAttribute{
+		MarkdownDescription: desc + " Changing it replaces the certificate.",
 		Required:            required,
 		Optional:            !required,
 		Attributes: map[string]schema.Attribute{
-			"common_name":         schema.StringAttribute{Required: true, MarkdownDescription: "Common name (CN)."},
+			"common_name":         cn,
 			"organization":        opt("Organization (O)."),
 			"organizational_unit": opt("Organizational unit (OU)."),
 			"country":             opt("Two-letter ISO 3166 country code (C)."),
@@ -45,7 +53,7 @@ func subjectAttribute(desc string, required bool) schema.SingleNestedAttribute {
 			"postal_code":         opt("Postal code (postalCode)."),
 			"email_address":       opt("E-mail address (emailAddress). Prefer leaving it out: it is a deprecated DN attribute."),
 		},
-	}
+	})
 }
 
 // subjectOf converts a known subject object; ok is false when it is null or
@@ -87,4 +95,17 @@ func validateSubject(ctx context.Context, attrName string, obj types.Object, dia
 	if err := sub.Validate(); err != nil {
 		diags.AddAttributeError(path.Root(attrName), "Invalid subject", err.Error())
 	}
+}
+
+// optionalSubject converts a leaf's optional subject: nil when it is null;
+// known is false while it (or a field of it) is unknown.
+func optionalSubject(ctx context.Context, obj types.Object, diags *diag.Diagnostics) (sub *pki.Subject, known bool) {
+	if obj.IsNull() {
+		return nil, true
+	}
+	s, ok := subjectOf(ctx, obj, diags)
+	if !ok {
+		return nil, false
+	}
+	return &s, true
 }

@@ -113,3 +113,19 @@ func certificatePEMValidator() validator.String {
 		},
 	}
 }
+
+func emailAddressValidator() validator.String {
+	return funcValidator{
+		desc:    "must be a plain ASCII email address",
+		summary: "Invalid email address",
+		check:   pki.ValidateEmailAddress,
+	}
+}
+
+func uriValidator() validator.String {
+	return funcValidator{
+		desc:    "must be an absolute URI in printable ASCII",
+		summary: "Invalid URI",
+		check:   pki.ValidateURI,
+	}
+}

@@ -21,6 +21,17 @@ resource "pgtls_client_cert" "reporting" {
   }
 }
 
+# SANs for other software that reads the certificate; PostgreSQL's cert
+# authentication ignores them and compares only the subject.
+resource "pgtls_client_cert" "etl" {
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  user               = "etl"
+  dns_names          = ["etl.acme.internal"]
+  email_addresses    = ["etl-team@acme.example"]
+  uris               = ["spiffe://acme.example/ns/data/sa/etl"]
+}
+
 # subject_dn is known at plan time, in the form PostgreSQL compares:
 # "CN=reporting,OU=analytics,O=Acme"
 output "reporting_dn" {

@@ -46,3 +46,32 @@ resource "pgtls_hba_file" "pgbouncer" {
     { type = "hostssl", address = "10.20.0.0/16", method = "cert" },
   ]
 }
+
+# Options that hold a secret (ldapbindpasswd, radiussecrets) go in
+# secret_options, which is always sensitive. `content` is the review copy
+# plans show (ldapbindpasswd="(sensitive)"); `sensitive_content` is the exact
+# file PostgreSQL reads; `sha256` is of the exact file (reload trigger).
+variable "ldap_bind_password" {
+  type      = string
+  sensitive = true
+}
+
+resource "pgtls_hba_file" "ldap" {
+  rules = [{
+    type    = "hostssl"
+    users   = ["+people"]
+    address = "10.30.0.0/16"
+    method  = "ldap"
+    options = {
+      ldapserver = "ldap.acme.internal"
+      ldapbasedn = "dc=acme,dc=internal"
+      ldapbinddn = "cn=postgres,dc=acme,dc=internal"
+    }
+    secret_options = { ldapbindpasswd = var.ldap_bind_password }
+  }]
+}
+
+output "pg_hba_conf_for_disk" {
+  value     = pgtls_hba_file.ldap.sensitive_content
+  sensitive = true
+}

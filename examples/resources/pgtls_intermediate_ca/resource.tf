@@ -3,8 +3,8 @@ resource "pgtls_root_ca" "root" {
 }
 
 resource "pgtls_intermediate_ca" "db" {
-  issuer_cert_pem        = pgtls_root_ca.root.cert_pem
-  issuer_private_key_pem = pgtls_root_ca.root.private_key_pem
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
 
   subject = {
     common_name  = "Acme PostgreSQL Issuing CA"
@@ -17,9 +17,9 @@ resource "pgtls_intermediate_ca" "db" {
 # An intermediate below another intermediate passes the chain above it, so
 # its chain_pem and ca_bundle_pem are complete.
 resource "pgtls_intermediate_ca" "team" {
-  issuer_cert_pem        = pgtls_intermediate_ca.db.cert_pem
-  issuer_private_key_pem = pgtls_intermediate_ca.db.private_key_pem
-  issuer_chain_pem       = "${pgtls_intermediate_ca.db.chain_pem}${pgtls_intermediate_ca.db.ca_bundle_pem}"
+  ca_cert_pem        = pgtls_intermediate_ca.db.cert_pem
+  ca_private_key_pem = pgtls_intermediate_ca.db.private_key_pem
+  ca_chain_pem       = "${pgtls_intermediate_ca.db.chain_pem}${pgtls_intermediate_ca.db.ca_bundle_pem}"
 
   subject               = { common_name = "Acme Team CA" }
   validity_period_hours = 26280

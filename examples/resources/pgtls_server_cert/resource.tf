@@ -10,6 +10,12 @@ resource "pgtls_server_cert" "primary" {
   dns_names    = ["db.acme.internal", "primary.db.acme.internal"]
   ip_addresses = ["10.1.2.3"]
 
+  # Optional: the common name defaults to the first DNS name.
+  subject = {
+    organization = "Acme"
+    country      = "DE"
+  }
+
   validity_period_hours = 2160 # 90 days
   early_renewal_hours   = 720  # renewed (replaced) 30 days before expiry
 }

@@ -1,0 +1,453 @@
+package provider
+
+// What the four certificate resources share: the attributes every one has
+// (with replacement declared on each configurable attribute), the planning
+// rule for the renewal window, the mapping of an issued certificate to state
+// and the certificate CRUD plumbing. Every certificate resource exists only
+// in state; its Delete forgets it.
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
+)
+
+const (
+	hoursCADefault           = 10 * 365 * 24 // root CA: 10 years
+	hoursIntermediateDefault = 5 * 365 * 24  // intermediate CA: 5 years
+	hoursLeafDefault         = 365 * 24      // server and client certificates: 1 year
+)
+
+// randReader is the entropy source for keys and serials.
+var randReader = rand.Reader
+
+// certState holds the attributes every certificate resource has. It is
+// embedded in each resource's model.
+type certState struct {
+	ID                  types.String `tfsdk:"id"`
+	KeyType             types.String `tfsdk:"key_type"`
+	ValidityPeriodHours types.Int64  `tfsdk:"validity_period_hours"`
+	EarlyRenewalHours   types.Int64  `tfsdk:"early_renewal_hours"`
+	CertPEM             types.String `tfsdk:"cert_pem"`
+	PrivateKeyPEM       types.String `tfsdk:"private_key_pem"`
+	PublicKeyPEM        types.String `tfsdk:"public_key_pem"`
+	CABundlePEM         types.String `tfsdk:"ca_bundle_pem"`
+	SerialNumber        types.String `tfsdk:"serial_number"`
+	FingerprintSHA256   types.String `tfsdk:"fingerprint_sha256"`
+	SubjectKeyID        types.String `tfsdk:"subject_key_id"`
+	NotBefore           types.String `tfsdk:"not_before"`
+	NotAfter            types.String `tfsdk:"not_after"`
+	ReadyForRenewal     types.Bool   `tfsdk:"ready_for_renewal"`
+}
+
+// cert gives access to the embedded certState of a certificate model.
+func (s *certState) cert() *certState { return s }
+
+type certModel[T any] interface {
+	*T
+	cert() *certState
+}
+
+// Replacement is declared on the attributes. A configurable attribute of a
+// certificate either replaces it when it changes (these wrappers) or is
+// listed as in-place on purpose in TestSchemaReplacement.
+
+func replaceString(a schema.StringAttribute) schema.StringAttribute {
+	a.PlanModifiers = append(a.PlanModifiers, stringplanmodifier.RequiresReplace())
+	return a
+}
+
+func replaceInt64(a schema.Int64Attribute) schema.Int64Attribute {
+	a.PlanModifiers = append(a.PlanModifiers, int64planmodifier.RequiresReplace())
+	return a
+}
+
+func replaceList(a schema.ListAttribute) schema.ListAttribute {
+	a.PlanModifiers = append(a.PlanModifiers, listplanmodifier.RequiresReplace())
+	return a
+}
+
+func replaceObject(a schema.SingleNestedAttribute) schema.SingleNestedAttribute {
+	a.PlanModifiers = append(a.PlanModifiers, objectplanmodifier.RequiresReplace())
+	return a
+}
+
+// output is a computed attribute that comes from the issued certificate:
+// unknown when a certificate is issued (Terraform plans a replacement as a
+// create, without prior state), the state value otherwise.
+func output(desc string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: desc,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+func sensitiveOutput(desc string) schema.StringAttribute {
+	a := output(desc)
+	a.Sensitive = true
+	return a
+}
+
+// int64Validator adapts a domain check to an int64 validator, so the
+// diagnostic names the value and the limit the domain package enforces.
+type int64Validator struct {
+	desc    string
+	summary string
+	check   func(int64) error
+}
+
+var _ validator.Int64 = int64Validator{}
+
+func (v int64Validator) Description(context.Context) string         { return v.desc }
+func (v int64Validator) MarkdownDescription(context.Context) string { return v.desc }
+
+func (v int64Validator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueInt64()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, err.Error())
+	}
+}
+
+func validityValidator() validator.Int64 {
+	return int64Validator{
+		desc:    fmt.Sprintf("must be between 1 and %d hours", pki.MaxValidityHours),
+		summary: "Invalid validity period",
+		check: func(h int64) error {
+			_, err := pki.ValidityHours(h)
+			return err
+		},
+	}
+}
+
+func renewalValidator() validator.Int64 {
+	return int64Validator{
+		desc:    fmt.Sprintf("must be between 0 and %d hours", pki.MaxValidityHours),
+		summary: "Invalid early renewal window",
+		check: func(h int64) error {
+			_, err := pki.RenewalHours(h)
+			return err
+		},
+	}
+}
+
+func maxPathLenValidator() validator.Int64 {
+	return int64Validator{
+		desc:    fmt.Sprintf("must be -1 (no limit) or between 0 and %d", pki.MaxPathLenLimit),
+		summary: "Invalid max path length",
+		check:   pki.CheckMaxPathLen,
+	}
+}
+
+// commonCertAttributes returns the attributes shared by all certificate
+// resources. kind is used in descriptions ("CA certificate", "server
+// certificate", ...); defaultHours is the default validity.
+func commonCertAttributes(kind string, defaultHours int64) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id": output("The serial number of the " + kind + " (decimal)."),
+		"key_type": replaceString(schema.StringAttribute{
+			MarkdownDescription: "Key algorithm of the " + kind + ": " + backtickList(pki.KeyTypes()) +
+				". Defaults to `ecdsa-p256`. RSA keys shorter than 2048 bits are refused. Changing it replaces the " + kind + ".",
+			Optional:   true,
+			Computed:   true,
+			Default:    stringdefault.StaticString(string(pki.KeyECDSAP256)),
+			Validators: []validator.String{keyTypeValidator()},
+		}),
+		"validity_period_hours": replaceInt64(schema.Int64Attribute{
+			MarkdownDescription: fmt.Sprintf("Hours the %s is valid for, counted from creation: 1 to %d (about %d years, "+
+				"the longest period that can be computed); the certificate must also end by %s, the latest date "+
+				"RFC 5280 allows, and not after its issuer. Defaults to `%d` (%s). Changing it replaces the %s.",
+				kind, pki.MaxValidityHours, pki.MaxValidityHours/(365*24), pki.LatestCertTime.Format(time.RFC3339),
+				defaultHours, humanHours(defaultHours), kind),
+			Optional:   true,
+			Computed:   true,
+			Default:    int64default.StaticInt64(defaultHours),
+			Validators: []validator.Int64{validityValidator()},
+		}),
+		// In place on purpose: the window only decides when the plan
+		// replaces the certificate.
+		"early_renewal_hours": schema.Int64Attribute{
+			MarkdownDescription: "Replace the " + kind + " this many hours before it expires: once the clock reaches " +
+				"`not_after - early_renewal_hours`, `terraform plan` shows a replacement (computed at plan time, also with " +
+				"`-refresh=false`). Must be less than `validity_period_hours`. Defaults to `0` (replace once expired). " +
+				"Changing it never replaces the " + kind + " by itself.",
+			Optional:   true,
+			Computed:   true,
+			Default:    int64default.StaticInt64(0),
+			Validators: []validator.Int64{renewalValidator()},
+		},
+		"cert_pem": output("The " + kind + " in PEM format (this certificate only)."),
+		"private_key_pem": sensitiveOutput("The private key of the " + kind + " in PEM format (PKCS#8, `BEGIN PRIVATE KEY`). " +
+			"Stored in state: protect the state accordingly."),
+		"public_key_pem": output("The public key in PEM (PKIX) format."),
+		"ca_bundle_pem": output("The self-signed root certificate that anchors this " + kind +
+			", in PEM format: what clients put in `root.crt` (`sslrootcert`) and servers in `ssl_ca_file`. " +
+			"Empty when the issuer's chain given to this resource does not reach a root."),
+		"serial_number":      output("The certificate serial number (decimal): a random positive 128-bit number."),
+		"fingerprint_sha256": output("SHA-256 fingerprint of the DER certificate, lowercase hex."),
+		"subject_key_id":     output("Subject key identifier, lowercase hex."),
+		"not_before": output("Start of validity (RFC 3339). Backdated a few minutes from creation " +
+			"to tolerate clock skew."),
+		"not_after": output("End of validity (RFC 3339)."),
+		"ready_for_renewal": schema.BoolAttribute{
+			Computed: true,
+			MarkdownDescription: "Whether the " + kind + " has entered its early renewal window. When it has, the " +
+				"plan replaces the resource.",
+		},
+	}
+}
+
+// issuerModel is the signing CA of an intermediate CA or a leaf.
+type issuerModel struct {
+	CACertPEM       types.String `tfsdk:"ca_cert_pem"`
+	CAPrivateKeyPEM types.String `tfsdk:"ca_private_key_pem"`
+	CAChainPEM      types.String `tfsdk:"ca_chain_pem"`
+}
+
+// issuerAttributes are the signing CA inputs; signs says what the CA must
+// be allowed to sign.
+func issuerAttributes(kind, signs string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"ca_cert_pem": replaceString(schema.StringAttribute{
+			MarkdownDescription: "Certificate of the signing CA (PEM): a `pgtls_root_ca` or `pgtls_intermediate_ca` " +
+				"`cert_pem`, or any CA brought from elsewhere. " + signs + "Changing it replaces the " + kind + ".",
+			Required:   true,
+			Validators: []validator.String{certificatePEMValidator()},
+		}),
+		"ca_private_key_pem": replaceString(schema.StringAttribute{
+			MarkdownDescription: "Private key of the signing CA (PEM: PKCS#8, PKCS#1 or SEC1). Must match `ca_cert_pem`. " +
+				"Changing it replaces the " + kind + ".",
+			Required:  true,
+			Sensitive: true,
+		}),
+		"ca_chain_pem": replaceString(schema.StringAttribute{
+			MarkdownDescription: "Certificates above the signing CA, in any order, when it is an intermediate: its " +
+				"`chain_pem`, optionally followed by the root (its `ca_bundle_pem`) so this " + kind + "'s " +
+				"`ca_bundle_pem` knows the root. Changing it replaces the " + kind + ".",
+			Optional:   true,
+			Validators: []validator.String{certificatePEMValidator()},
+		}),
+	}
+}
+
+// loadIssuer parses the signing CA and reports problems on the attribute
+// they belong to. The certificate side (ic) is returned as soon as it is
+// known and valid; the full issuer only when the key is known too (at plan
+// time the key may still be unknown).
+func (m *issuerModel) loadIssuer(diags *diag.Diagnostics) (*pki.Issuer, *pki.IssuerCert) {
+	if m.CACertPEM.IsUnknown() || m.CAChainPEM.IsUnknown() {
+		return nil, nil
+	}
+	ic, err := pki.ParseIssuerCert(m.CACertPEM.ValueString(), m.CAChainPEM.ValueString())
+	if err != nil {
+		p := path.Root("ca_cert_pem")
+		if pki.IsChainError(err) {
+			p = path.Root("ca_chain_pem")
+		}
+		diags.AddAttributeError(p, "Invalid issuing CA", err.Error())
+		return nil, nil
+	}
+	if m.CAPrivateKeyPEM.IsUnknown() {
+		return nil, ic
+	}
+	iss, err := pki.ParseIssuer(m.CACertPEM.ValueString(), m.CAPrivateKeyPEM.ValueString(), m.CAChainPEM.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("ca_private_key_pem"), "Invalid issuing CA key", err.Error())
+		return nil, ic
+	}
+	return iss, ic
+}
+
+// bundleOf is the plan-time ca_bundle_pem: the root above a known issuer.
+func bundleOf(ic *pki.IssuerCert) types.String {
+	if ic == nil {
+		return types.StringUnknown()
+	}
+	return types.StringValue(ic.RootPEM())
+}
+
+// inputPaths maps the input a pki refusal blames to the attribute that
+// holds it in one resource.
+type inputPaths map[pki.Input]path.Path
+
+// common are the inputs every certificate resource has.
+func commonInputs(extra inputPaths) inputPaths {
+	out := inputPaths{
+		pki.InputIssuer:   path.Root("ca_cert_pem"),
+		pki.InputValidity: path.Root("validity_period_hours"),
+		pki.InputKeyType:  path.Root("key_type"),
+		pki.InputSubject:  path.Root("subject"),
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// addIssueError reports a pki refusal on the attribute it blames (the
+// resource diagnostic when no attribute holds the input).
+func addIssueError(diags *diag.Diagnostics, paths inputPaths, summary string, err error) {
+	if p, ok := paths[pki.InputOf(err)]; ok {
+		diags.AddAttributeError(p, summary, err.Error())
+		return
+	}
+	diags.AddError(summary, err.Error())
+}
+
+// keyTypeOf converts a validated key_type attribute.
+func keyTypeOf(v types.String) pki.KeyType {
+	kt, err := pki.ParseKeyType(v.ValueString())
+	if err != nil {
+		return pki.KeyECDSAP256 // unreachable: the validator refused it
+	}
+	return kt
+}
+
+// validity converts a known validity_period_hours, reporting a value out of
+// range on the attribute (the validator already does; this keeps every
+// caller safe on its own).
+func (s *certState) validity(diags *diag.Diagnostics) (time.Duration, bool) {
+	d, err := pki.ValidityHours(s.ValidityPeriodHours.ValueInt64())
+	if err != nil {
+		diags.AddAttributeError(path.Root("validity_period_hours"), "Invalid validity period", err.Error())
+		return 0, false
+	}
+	return d, true
+}
+
+// checkRenewalConfig refuses an early renewal window as long as the
+// validity: such a certificate would be replaced on every plan.
+func checkRenewalConfig(validity, early types.Int64, diags *diag.Diagnostics) {
+	if validity.IsUnknown() || validity.IsNull() || early.IsUnknown() || early.IsNull() {
+		return
+	}
+	if err := pki.CheckRenewalWindow(validity.ValueInt64(), early.ValueInt64()); err != nil {
+		diags.AddAttributeError(path.Root("early_renewal_hours"), "Early renewal window covers the whole validity", err.Error())
+	}
+}
+
+// readyForRenewal decides whether a certificate ending at notAfter (RFC
+// 3339) is inside its renewal window of early hours at now. known is false
+// when it cannot be decided (unknown or unparsable inputs).
+func readyForRenewal(notAfter types.String, early types.Int64, now time.Time) (due, known bool) {
+	if notAfter.IsNull() || notAfter.IsUnknown() || early.IsNull() || early.IsUnknown() {
+		return false, false
+	}
+	na, err := time.Parse(time.RFC3339, notAfter.ValueString())
+	if err != nil {
+		return false, false
+	}
+	window, err := pki.RenewalHours(early.ValueInt64())
+	if err != nil {
+		return false, false
+	}
+	return pki.ReadyForRenewal(na, window, now), true
+}
+
+// planCertificate is the plan rule shared by the certificate resources
+// besides the replacements the schema declares: a certificate inside its
+// renewal window is replaced. The decision uses the state's not_after and
+// the provider's clock, so it holds with -refresh=false and with
+// ignore_changes = all. It returns true when the plan creates a certificate
+// (also for a replacement, which Terraform plans as a create without prior
+// state), so the caller runs its plan-time checks and values.
+func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
+	if req.Plan.Raw.IsNull() {
+		return false // destroy
+	}
+	if req.State.Raw.IsNull() {
+		// Create: the outputs are unknown, but a new certificate is never
+		// due for renewal (early_renewal_hours < validity_period_hours).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_renewal"), types.BoolValue(false))...)
+		return true
+	}
+	var notAfter types.String
+	var early types.Int64
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("not_after"), &notAfter)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("early_renewal_hours"), &early)...)
+	if resp.Diagnostics.HasError() {
+		return false
+	}
+	renewal := types.BoolUnknown()
+	if due, known := readyForRenewal(notAfter, early, now); known {
+		renewal = types.BoolValue(due)
+		if due {
+			// The prior ready_for_renewal may already be true (a refresh
+			// saw it). Planning it as unknown always differs from the
+			// prior value, so Terraform honours the replacement either way.
+			renewal = types.BoolUnknown()
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_renewal"), renewal)...)
+	return false
+}
+
+// setIssued records an issued certificate in the state model.
+func (s *certState) setIssued(is *pki.Issued, now time.Time) {
+	info := pki.Describe(is.Cert)
+	s.ID = types.StringValue(info.Serial)
+	s.CertPEM = types.StringValue(is.CertPEM)
+	s.PrivateKeyPEM = types.StringValue(is.PrivateKeyPEM)
+	s.PublicKeyPEM = types.StringValue(is.PublicKeyPEM)
+	s.CABundlePEM = types.StringValue(is.CABundlePEM)
+	s.SerialNumber = types.StringValue(info.Serial)
+	s.FingerprintSHA256 = types.StringValue(info.FingerprintSHA256)
+	s.SubjectKeyID = types.StringValue(info.SubjectKeyID)
+	s.NotBefore = types.StringValue(is.Cert.NotBefore.UTC().Format(time.RFC3339))
+	s.NotAfter = types.StringValue(is.Cert.NotAfter.UTC().Format(time.RFC3339))
+	s.refreshRenewal(now)
+}
+
+// refreshRenewal sets ready_for_renewal from the state at now.
+func (s *certState) refreshRenewal(now time.Time) {
+	if due, known := readyForRenewal(s.NotAfter, s.EarlyRenewalHours, now); known {
+		s.ReadyForRenewal = types.BoolValue(due)
+	}
+}
+
+// readCertificate keeps the state and refreshes ready_for_renewal.
+func readCertificate[T any, P certModel[T]](ctx context.Context, now time.Time, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m T
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	P(&m).cert().refreshRenewal(now)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// updateCertificate finishes an in-place update. Only early_renewal_hours
+// changes in place; the plan carries every other value from state, and
+// ready_for_renewal when it could be decided at plan time.
+func updateCertificate[T any, P certModel[T]](ctx context.Context, now time.Time, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m T
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if c := P(&m).cert(); c.ReadyForRenewal.IsUnknown() {
+		c.ReadyForRenewal = types.BoolValue(false)
+		c.refreshRenewal(now)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
