@@ -76,32 +76,34 @@ var matchNameFiles = map[string]string{
 	"o_all.txt":   "all\n",
 }
 
-func matchIdentMaps() []IdentMap {
-	return append(oracleIdentMaps(),
-		IdentMap{Name: "opeer", Mappings: []IdentMapping{
-			{SystemUser: "postgres", DatabaseUser: "postgres"},
-			{SystemUser: "root", DatabaseUser: "app"},
-			{SystemUser: `/^(.*)t$`, DatabaseUser: "bob"},
-			{SystemUser: `/^(r)(oo)t$`, DatabaseUser: `\1ecarol`},
-		}},
-		IdentMap{Name: "obroken", Mappings: []IdentMapping{
-			{SystemUser: `/^ro`, DatabaseUser: `x\1`}, // \1 without a group: error, the scan stops
-			{SystemUser: "root", DatabaseUser: "bob"},
-		}},
-		IdentMap{Name: "ocert", Mappings: []IdentMapping{
-			{SystemUser: "alice", DatabaseUser: "alice"},
-			{SystemUser: "bob", DatabaseUser: "app"},
-			{SystemUser: `/^(c)arol$`, DatabaseUser: `\1arol`},
-			{SystemUser: "dave", DatabaseUser: "+admins"}, // 16+: members of admins; 15: a role named +admins
-			{SystemUser: "alice", DatabaseUser: "all"},    // 16+: any role; 15: a role named all
-			{SystemUser: `/^b`, DatabaseUser: `/^(bob|dave)$`},
-		}},
-		IdentMap{Name: "odn", Mappings: []IdentMapping{
-			{SystemUser: `"CN=carol,OU=ops,O=pgtls oracle"`, DatabaseUser: "carol"},
-			{SystemUser: `/"^CN=([a-z]+),OU=dev,"`, DatabaseUser: `\1`},
-			{SystemUser: `/"(?i)^cn=bob,"`, DatabaseUser: "app"},
-		}},
-	)
+// matchIdentContent is pg_ident.conf: the parse oracle's maps plus these,
+// written as file text so the test does not depend on how IdentMapping
+// spells a system user.
+func matchIdentContent(t *testing.T) string {
+	t.Helper()
+	base, err := RenderIdentFile(oracleIdentMaps(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base + `
+opeer    postgres   postgres
+opeer    root       app
+opeer    /^(.*)t$   bob
+opeer    /^(r)(oo)t$  \1ecarol
+# \1 without a group: an error that stops the scan
+obroken  /^ro       x\1
+obroken  root       bob
+ocert    alice      alice
+ocert    bob        app
+ocert    /^(c)arol$ \1arol
+# 16+: members of admins / any role; 15: roles named +admins / all
+ocert    dave       +admins
+ocert    alice      all
+ocert    /^b        /^(bob|dave)$
+odn      "CN=carol,OU=ops,O=pgtls oracle"  carol
+odn      /"^CN=([a-z]+),OU=dev,"           \1
+odn      /"(?i)^cn=bob,"                   app
+`
 }
 
 type oracleCert struct {
@@ -232,10 +234,7 @@ func startSimOracle(t *testing.T, version int) *simOracle {
 	o.certs["dave"] = newOracleClientCert(t, "dave", pkix.Name{CommonName: "dave", OrganizationalUnit: []string{"dev"}, Organization: []string{"pgtls oracle"}}, "CN=dave,OU=dev,O=pgtls oracle", ca, caKey, false)
 	o.certs["foreign"] = newOracleClientCert(t, "foreign", pkix.Name{CommonName: "alice", OrganizationalUnit: []string{"dev"}, Organization: []string{"pgtls oracle"}}, "CN=alice,OU=dev,O=pgtls oracle", foreignCA, foreignKey, true)
 
-	identContent, err := RenderIdentFile(matchIdentMaps(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	identContent := matchIdentContent(t)
 	o.p = testserver.StartPostgres(t, testserver.PostgresConfig{
 		Version: version, SSL: true, CAPEM: caPEM, NoLocalTrust: true,
 		HBA:   oracleFirstLine,
@@ -270,7 +269,11 @@ func startSimOracle(t *testing.T, version int) *simOracle {
 	for name, content := range files {
 		o.p.WriteFile(t, "data/"+name, content)
 	}
-	o.env = Environment{Files: files, IdentMaps: matchIdentMaps(), IdentMapsKnown: true, Interfaces: serverInterfaces(t)}
+	ident, err := ParseIdent(identContent, o.v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.env = Environment{Files: files, IdentMaps: ident.Maps, IdentMapsKnown: true, Interfaces: serverInterfaces(t)}
 	u, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
