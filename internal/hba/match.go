@@ -191,6 +191,7 @@ var ErrUndetermined = errors.New("undetermined")
 type UndeterminedError struct {
 	Line int
 	Why  string
+	atom string // the fact needed: member:ROLE, samehost, samenet, host:PATTERN ("" = not a fact the diff can branch on)
 }
 
 func (e *UndeterminedError) Error() string {
@@ -202,7 +203,7 @@ func (e *UndeterminedError) Unwrap() error { return ErrUndetermined }
 // Matcher evaluates attempts against one parsed file.
 type Matcher struct {
 	Version int
-	rules   []matchRule
+	rules   []*matchRule
 	env     Environment
 	idents  map[string][]identLine
 	identEr error
@@ -215,6 +216,7 @@ type matchRule struct {
 	dbs   []nameTest
 	users []nameTest
 	addr  addrTest
+	desc  string // "line N (the line)" for reasons
 	// effective values
 	method     Method
 	clientCert string
@@ -245,8 +247,9 @@ const (
 
 type addrTest struct {
 	kind     addrKindT
-	ip, mask netip.Addr // addrMask: address and netmask of one family
-	host     string     // addrName: host name or .suffix
+	ip, mask netip.Addr   // addrMask: address and netmask of one family
+	prefix   netip.Prefix // addrMask with a contiguous mask: the CIDR (masked); invalid otherwise
+	host     string       // addrName: host name or .suffix
 }
 
 // NewMatcher prepares rules (as Parse returns them for version v) for
@@ -272,7 +275,8 @@ func NewMatcher(rules []ParsedRule, v int, env Environment) (*Matcher, error) {
 			}
 		}
 		mr.method, mr.clientCert, mr.clientName = effectiveAuth(pr.Rule)
-		m.rules = append(m.rules, mr)
+		mr.desc = fmt.Sprintf("line %d (%s)", pr.Line, pr.Rule.String())
+		m.rules = append(m.rules, &mr)
 	}
 	if env.IdentMapsKnown {
 		m.idents, m.identEr = compileIdentMaps(env.IdentMaps, v)
@@ -443,7 +447,11 @@ func compileAddr(address, netmask string) (addrTest, error) {
 			return addrTest{}, fmt.Errorf("netmask %q: not a netmask of the address's family", netmask)
 		}
 	}
-	return addrTest{kind: addrMask, ip: ip, mask: mask}, nil
+	t := addrTest{kind: addrMask, ip: ip, mask: mask}
+	if bits, ok := maskBits(ip, mask.String()); ok {
+		t.prefix = netip.PrefixFrom(ip, bits).Masked()
+	}
+	return t, nil
 }
 
 // prefixMask returns the netmask of bits ones in ip's family.
@@ -518,43 +526,121 @@ func (m *Matcher) Match(a Attempt) (Decision, error) {
 		return Decision{Index: -1, TLSRefused: true, Result: ResultReject,
 			Reason: "the TLS handshake fails before pg_hba.conf is consulted: the server does not verify the client certificate (\"could not accept SSL connection: certificate verify failed\")"}, nil
 	}
+	return m.matchIn(m.rules, a, attemptFacts{m: m, a: a})
+}
+
+// facts answers the questions a line may ask that the attempt's names and
+// address do not: memberships, samehost/samenet, host names. known false
+// makes the decision undetermined (the diff assigns these one by one).
+type facts interface {
+	member(role string) (val, known bool)
+	sameHost() (val, known bool)
+	sameNet() (val, known bool)
+	hostname(pattern string) (val, known bool)
+}
+
+type attemptFacts struct {
+	m *Matcher
+	a Attempt
+}
+
+func (f attemptFacts) member(role string) (bool, bool) {
+	if f.a.RoleMissing {
+		return false, true
+	}
+	if role == f.a.User {
+		return true, true
+	}
+	if !f.a.MembershipKnown {
+		return false, false
+	}
+	for _, g := range f.a.MemberOf {
+		if g == role {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+func (f attemptFacts) onInterfaces(host bool) (bool, bool) {
+	if f.m.env.Interfaces == nil {
+		return false, false
+	}
+	for _, ifa := range f.m.env.Interfaces {
+		mask := prefixMask(ifa.Addr(), ifa.Bits())
+		if host {
+			mask = prefixMask(ifa.Addr(), ifa.Addr().BitLen())
+		}
+		if inRange(f.a.Address, ifa.Addr(), mask) {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+func (f attemptFacts) sameHost() (bool, bool) { return f.onInterfaces(true) }
+func (f attemptFacts) sameNet() (bool, bool)  { return f.onInterfaces(false) }
+
+func (f attemptFacts) hostname(pattern string) (bool, bool) {
+	if f.a.Hostname == nil {
+		return false, false
+	}
+	if f.a.Hostname.Name == "" || !f.a.Hostname.Confirmed {
+		return false, true
+	}
+	return hostnameMatch(pattern, f.a.Hostname.Name), true
+}
+
+// matchIn decides a against rules (in order) with facts f.
+func (m *Matcher) matchIn(rules []*matchRule, a Attempt, f facts) (Decision, error) {
+	i, err := m.firstMatch(rules, a, f)
+	if err != nil {
+		return Decision{}, err
+	}
+	if i >= 0 {
+		return m.decide(rules[i], a), nil
+	}
+	return Decision{Index: -1, ImplicitReject: true, Result: ResultReject,
+		Reason: fmt.Sprintf("no line matches (implicit reject: \"no pg_hba.conf entry for host %s\")", describeClient(a))}, nil
+}
+
+// firstMatch returns the position in rules of the first line matching a,
+// or -1.
+func (m *Matcher) firstMatch(rules []*matchRule, a Attempt, f facts) (int, error) {
 	db := a.Database
 	if a.Replication && db == "" {
 		db = "replication"
 	}
-	for _, r := range m.rules {
-		ok, why := m.typeMatches(r, a)
-		if !ok {
+	for i, r := range rules {
+		if ok, _ := m.typeMatches(r, a); !ok {
 			continue
 		}
-		_ = why
 		if r.rule.Type != Local {
-			ok, err := m.addrMatches(r, a)
+			ok, err := m.addrMatches(r, a, f)
 			if err != nil {
-				return Decision{}, err
+				return 0, err
 			}
 			if !ok {
 				continue
 			}
 		}
-		ok, err := m.dbMatches(r, a, db)
+		ok, err := m.dbMatches(r, a, db, f)
 		if err != nil {
-			return Decision{}, err
+			return 0, err
 		}
 		if !ok {
 			continue
 		}
-		ok, err = m.userMatches(r, a)
+		ok, err = m.userMatches(r, a, f)
 		if err != nil {
-			return Decision{}, err
+			return 0, err
 		}
 		if !ok {
 			continue
 		}
-		return m.decide(r, a), nil
+		return i, nil
 	}
-	return Decision{Index: -1, ImplicitReject: true, Result: ResultReject,
-		Reason: fmt.Sprintf("no line matches (implicit reject: \"no pg_hba.conf entry for host %s\")", describeClient(a))}, nil
+	return -1, nil
 }
 
 func describeClient(a Attempt) string {
@@ -579,7 +665,7 @@ func describeClient(a Attempt) string {
 	return fmt.Sprintf("%q, user %q, %s, %s", host, a.User, what, enc)
 }
 
-func (m *Matcher) typeMatches(r matchRule, a Attempt) (bool, string) {
+func (m *Matcher) typeMatches(r *matchRule, a Attempt) (bool, string) {
 	if r.rule.Type == Local {
 		return a.Local, "not a Unix-socket connection"
 	}
@@ -601,35 +687,30 @@ func (m *Matcher) typeMatches(r matchRule, a Attempt) (bool, string) {
 	return true, ""
 }
 
-func (m *Matcher) addrMatches(r matchRule, a Attempt) (bool, error) {
+func (m *Matcher) addrMatches(r *matchRule, a Attempt, f facts) (bool, error) {
 	t := r.addr
 	switch t.kind {
 	case addrAll:
 		return true, nil
 	case addrSameHost, addrSameNet:
-		if m.env.Interfaces == nil {
-			return false, &UndeterminedError{Line: r.line, Why: fmt.Sprintf("%s needs the server's interface addresses", r.rule.Address)}
+		val, known := f.sameNet()
+		atom := "samenet"
+		if t.kind == addrSameHost {
+			val, known = f.sameHost()
+			atom = "samehost"
 		}
-		for _, ifa := range m.env.Interfaces {
-			mask := prefixMask(ifa.Addr(), ifa.Bits())
-			if t.kind == addrSameHost {
-				mask = prefixMask(ifa.Addr(), ifa.Addr().BitLen())
-			}
-			if inRange(a.Address, ifa.Addr(), mask) {
-				return true, nil
-			}
+		if !known {
+			return false, &UndeterminedError{Line: r.line, atom: atom, Why: fmt.Sprintf("%s needs the server's interface addresses", r.rule.Address)}
 		}
-		return false, nil
+		return val, nil
 	case addrMask:
 		return inRange(a.Address, t.ip, t.mask), nil
 	case addrName:
-		if a.Hostname == nil {
-			return false, &UndeterminedError{Line: r.line, Why: fmt.Sprintf("host name %s needs the client address's reverse-DNS name (and whether it resolves back)", t.host)}
+		val, known := f.hostname(t.host)
+		if !known {
+			return false, &UndeterminedError{Line: r.line, atom: "host:" + strings.ToLower(t.host), Why: fmt.Sprintf("host name %s needs the client address's reverse-DNS name (and whether it resolves back)", t.host)}
 		}
-		if a.Hostname.Name == "" || !a.Hostname.Confirmed {
-			return false, nil
-		}
-		return hostnameMatch(t.host, a.Hostname.Name), nil
+		return val, nil
 	}
 	return false, nil
 }
@@ -647,30 +728,20 @@ func hostnameMatch(pattern, actual string) bool {
 }
 
 // isMember is hba.c is_member: the user (when it exists) is a member of
-// itself and of MemberOf.
-func (m *Matcher) isMember(line int, a Attempt, role, why string) (bool, error) {
-	if a.RoleMissing {
-		return false, nil
+// itself and of the roles it was granted, directly or not.
+func isMember(line int, f facts, role, why, user string) (bool, error) {
+	val, known := f.member(role)
+	if !known {
+		return false, &UndeterminedError{Line: line, atom: "member:" + role, Why: fmt.Sprintf("%s needs the roles %q is a member of", why, user)}
 	}
-	if role == a.User {
-		return true, nil
-	}
-	if !a.MembershipKnown {
-		return false, &UndeterminedError{Line: line, Why: fmt.Sprintf("%s needs the roles %q is a member of", why, a.User)}
-	}
-	for _, g := range a.MemberOf {
-		if g == role {
-			return true, nil
-		}
-	}
-	return false, nil
+	return val, nil
 }
 
 func unresolvedFile(line int, name string) error {
 	return &UndeterminedError{Line: line, Why: fmt.Sprintf("@%s needs the contents of that file", name)}
 }
 
-func (m *Matcher) dbMatches(r matchRule, a Attempt, db string) (bool, error) {
+func (m *Matcher) dbMatches(r *matchRule, a Attempt, db string, f facts) (bool, error) {
 	for _, t := range r.dbs {
 		if t.file != "" {
 			return false, unresolvedFile(r.line, t.file)
@@ -690,7 +761,7 @@ func (m *Matcher) dbMatches(r matchRule, a Attempt, db string) (bool, error) {
 			}
 			continue
 		case "samerole":
-			ok, err := m.isMember(r.line, a, db, "samerole")
+			ok, err := isMember(r.line, f, db, "samerole", a.User)
 			if err != nil || ok {
 				return ok, err
 			}
@@ -714,14 +785,14 @@ func (m *Matcher) dbMatches(r matchRule, a Attempt, db string) (bool, error) {
 	return false, nil
 }
 
-func (m *Matcher) userMatches(r matchRule, a Attempt) (bool, error) {
+func (m *Matcher) userMatches(r *matchRule, a Attempt, f facts) (bool, error) {
 	for _, t := range r.users {
 		if t.file != "" {
 			return false, unresolvedFile(r.line, t.file)
 		}
 		switch {
 		case t.member != "":
-			ok, err := m.isMember(r.line, a, t.member, "+"+t.member)
+			ok, err := isMember(r.line, f, t.member, "+"+t.member, a.User)
 			if err != nil || ok {
 				return ok, err
 			}
@@ -744,10 +815,10 @@ func (m *Matcher) userMatches(r matchRule, a Attempt) (bool, error) {
 // certificate requirement first, then reject, then the method (cert and
 // peer/ident identities checked here when the attempt says who it is),
 // then clientcert=verify-full's name comparison.
-func (m *Matcher) decide(r matchRule, a Attempt) Decision {
+func (m *Matcher) decide(r *matchRule, a Attempt) Decision {
 	d := Decision{Index: r.index, Line: r.line, Rule: r.rule, Method: r.method, ClientCert: r.clientCert,
 		ClientName: r.clientName, Map: r.rule.Map, Result: ResultAllow}
-	lineDesc := fmt.Sprintf("line %d (%s)", r.line, r.rule.String())
+	lineDesc := r.desc
 	if r.clientCert != "" {
 		c := &CertCheck{Mode: r.clientCert, Known: true}
 		d.Cert = c

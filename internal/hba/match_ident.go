@@ -137,7 +137,7 @@ func (m *Matcher) identLineMatches(l identLine, a Attempt, system string) (bool,
 	case test.keyword == "all":
 		return true, nil
 	case test.member != "":
-		return m.isMember(0, a, test.member, "pg_ident +"+test.member)
+		return isMember(0, attemptFacts{m: m, a: a}, test.member, "pg_ident +"+test.member, a.User)
 	case test.err != nil:
 		return false, &UndeterminedError{Why: test.err.Error()}
 	case test.regex != nil:
