@@ -522,6 +522,9 @@ func (m *Matcher) Match(a Attempt) (Decision, error) {
 	if err := a.validate(); err != nil {
 		return Decision{}, err
 	}
+	// The server truncates the startup packet's names to NAMEDATALEN-1
+	// bytes before it looks at pg_hba.conf.
+	a.Database, a.User = truncateName(a.Database), truncateName(a.User)
 	if a.ClientCert != nil && a.ClientCert.Unverified {
 		return Decision{Index: -1, TLSRefused: true, Result: ResultReject,
 			Reason: "the TLS handshake fails before pg_hba.conf is consulted: the server does not verify the client certificate (\"could not accept SSL connection: certificate verify failed\")"}, nil
@@ -641,6 +644,15 @@ func (m *Matcher) firstMatch(rules []*matchRule, a Attempt, f facts) (int, error
 		return i, nil
 	}
 	return -1, nil
+}
+
+// truncateName cuts a name to 63 bytes as PostgreSQL's ProcessStartupPacket
+// does (byte-wise).
+func truncateName(s string) string {
+	if len(s) > maxNameBytes {
+		return s[:maxNameBytes]
+	}
+	return s
 }
 
 func describeClient(a Attempt) string {

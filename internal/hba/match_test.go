@@ -194,3 +194,38 @@ func TestMatchIdentMaps(t *testing.T) {
 		}
 	}
 }
+
+func TestMatcherCheck(t *testing.T) {
+	m := mustMatcher(t, "hostssl all app 10.0.0.0/8 scram-sha-256\nhost all all 10.0.0.0/8 reject\n", 16, Environment{})
+	a := tcp("10.1.2.3", "app", "app")
+	for _, c := range []struct {
+		tls    bool
+		result string
+		ok     bool
+		msg    string
+	}{
+		{false, "reject", true, ""},
+		{false, "allow", false, "expected allow, but PostgreSQL 16 would reject: line 2 (host"},
+		{true, "scram-sha-256", true, ""},
+		{true, "allow", true, ""},
+		{true, "cert", false, "expected cert, but PostgreSQL 16 would allow with scram-sha-256: line 1 (hostssl"},
+	} {
+		at := a
+		if c.tls {
+			at.Encryption = EncryptionSSL
+		}
+		out, err := m.Check(Expectation{Attempt: at, Result: c.result})
+		if err != nil || out.OK != c.ok || !strings.HasPrefix(out.Message, c.msg) {
+			t.Errorf("tls=%v result=%s: %+v %v", c.tls, c.result, out, err)
+		}
+	}
+	if _, err := m.Check(Expectation{Attempt: a, Result: "maybe"}); err == nil {
+		t.Error("an invalid result is accepted")
+	}
+	// Names longer than 63 bytes are truncated, as the server does.
+	long := strings.Repeat("a", 63)
+	m2 := mustMatcher(t, "host all "+long+" all trust\n", 16, Environment{})
+	if d, err := m2.Match(tcp("10.1.2.3", "db", long+"xyz")); err != nil || d.Line != 1 {
+		t.Errorf("truncation: %+v %v", d, err)
+	}
+}
