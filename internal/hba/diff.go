@@ -206,7 +206,7 @@ func sideOf(m *Matcher, idx int) AccessSide {
 	}
 	r := m.rules[idx]
 	s := AccessSide{Line: r.line, Refused: r.method == Reject, Method: r.method, ClientCert: r.clientCert,
-		ClientName: r.clientName, Map: r.rule.Map, Rule: r.rule.String()}
+		ClientName: r.clientName, Map: r.rule.Map, Rule: compactLine(r.rule.String())}
 	var opts []string
 	for _, o := range r.rule.Options {
 		v := o.Value

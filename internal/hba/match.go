@@ -275,7 +275,7 @@ func NewMatcher(rules []ParsedRule, v int, env Environment) (*Matcher, error) {
 			}
 		}
 		mr.method, mr.clientCert, mr.clientName = effectiveAuth(pr.Rule)
-		mr.desc = fmt.Sprintf("line %d (%s)", pr.Line, pr.Rule.String())
+		mr.desc = fmt.Sprintf("line %d (%s)", pr.Line, compactLine(pr.Rule.String()))
 		m.rules = append(m.rules, &mr)
 	}
 	if env.IdentMapsKnown {
@@ -311,8 +311,11 @@ func NewMatcherContent(content string, v int, env Environment) (*Matcher, error)
 	return NewMatcher(pf.Rules, v, env)
 }
 
-// Rules returns the number of rules.
+// Len returns the number of rules.
 func (m *Matcher) Len() int { return len(m.rules) }
+
+// Environment returns the environment the matcher was built with.
+func (m *Matcher) Environment() Environment { return m.env }
 
 // effectiveAuth returns the method, clientcert and clientname PostgreSQL
 // applies for a line.
@@ -645,6 +648,32 @@ func (m *Matcher) firstMatch(rules []*matchRule, a Attempt, f facts) (int, error
 	}
 	return -1, nil
 }
+
+// compactLine collapses the column padding of a rendered line (blanks
+// outside double quotes) to single blanks, for messages.
+func compactLine(l string) string {
+	var b strings.Builder
+	inQuote, blank := false, false
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if c == '"' {
+			inQuote = !inQuote
+		}
+		if !inQuote && (c == ' ' || c == '\t') {
+			blank = true
+			continue
+		}
+		if blank && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		blank = false
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// CompactLine is a rendered line with its column padding collapsed.
+func CompactLine(l string) string { return compactLine(l) }
 
 // truncateName cuts a name to 63 bytes as PostgreSQL's ProcessStartupPacket
 // does (byte-wise).

@@ -44,6 +44,7 @@ var inPlace = map[string]map[string]string{
 	"pgtls_hba_file": {
 		"rules": "rendered", "ident_maps": "rendered", "target": "rendered", "postgres_version": "rendered",
 		"header": "rendered", "lint": "rendered",
+		"expect": "plan-time assertion", "access_review": "plan-time review", "server_addresses": "plan-time review",
 	},
 	"pgtls_ident_map":  {"name": "rendered", "mappings": "rendered", "postgres_version": "rendered"},
 	"pgtls_ident_file": {"maps": "rendered", "postgres_version": "rendered", "header": "rendered"},
