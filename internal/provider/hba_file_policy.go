@@ -120,6 +120,10 @@ var (
 	_ resource.ResourceWithConfigure  = (*hbaPolicyResource)(nil)
 )
 
+// rendersInPlace: the wrapped resource is a rendered one, and the policy
+// attributes only check and describe the plan (TestSchemaReplacement).
+func (r *hbaPolicyResource) rendersInPlace() {}
+
 func (r *hbaPolicyResource) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	r.inner.Metadata(ctx, req, resp)
 }
