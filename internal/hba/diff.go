@@ -69,7 +69,7 @@ type AccessSide struct {
 func (s AccessSide) String() string {
 	switch {
 	case s.ImplicitReject:
-		return "no line (implicit reject)"
+		return "no matching line"
 	case s.Method == Reject:
 		return fmt.Sprintf("line %d: reject", s.Line)
 	}
@@ -241,9 +241,9 @@ func classifyChange(before, after AccessSide) (ChangeKind, string) {
 	case before.Refused && after.Refused:
 		return ChangeUnchanged, "refused before and after"
 	case before.Refused:
-		return ChangeGranted, fmt.Sprintf("was refused (%s), now %s authentication", before, after.Method)
+		return ChangeGranted, fmt.Sprintf("refused before (%s), now %s authentication", before, after.Method)
 	case after.Refused:
-		return ChangeRevoked, fmt.Sprintf("was %s authentication, now refused (%s)", before.Method, after)
+		return ChangeRevoked, fmt.Sprintf("%s authentication before, now refused (%s)", before.Method, after)
 	}
 	if before.Method == after.Method && before.ClientCert == after.ClientCert && before.ClientName == after.ClientName &&
 		before.Map == after.Map && before.Options == after.Options {

@@ -23,7 +23,7 @@ type hbaPolicyFields struct {
 	Expect          types.List   `tfsdk:"expect"`
 	ServerAddresses types.List   `tfsdk:"server_addresses"`
 	AccessReview    types.Object `tfsdk:"access_review"`
-	AccessChanges   types.List   `tfsdk:"access_changes"`
+	AccessChanges   types.Map    `tfsdk:"access_changes"`
 }
 
 // hbaPolicyAttributesRS are the schema attributes of hbaPolicyFields.
@@ -37,9 +37,8 @@ func hbaPolicyAttributesRS() map[string]rschema.Attribute {
 				"the planned content (not on create): `weakened` changes fail the plan unless acknowledged, every change " +
 				"is a plan warning, and `access_changes` lists them. Only for `target = \"postgresql\"`.",
 			Attributes: accessReviewAttributesRS()},
-		"access_changes": accessChangesAttributeRS("The access diff of the last content change (planned: previous -> " +
-			"planned content; on create, everything the new file grants), known at plan time and kept while the " +
-			"content does not change, most severe first."),
+		"access_changes": accessChangesAttributeRS("The access diff of the last content change (previous -> planned " +
+			"content), by change id; known at plan time and kept while the content does not change. Empty on create."),
 	}
 }
 
@@ -173,7 +172,7 @@ func planHBAPolicy(ctx context.Context, data *providerData, req resource.ModifyP
 			resp.Diagnostics.AddAttributeError(path.Root("target"), "Expectations and the access review simulate PostgreSQL",
 				"expect and access_review need target = \"postgresql\"")
 		}
-		m.AccessChanges, _ = types.ListValue(types.ObjectType{AttrTypes: accessChangeAttrTypes}, nil)
+		m.AccessChanges, _ = types.MapValue(types.ObjectType{AttrTypes: accessChangeAttrTypes}, nil)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("access_changes"), m.AccessChanges)...)
 		return
 	}
@@ -199,8 +198,8 @@ func planHBAPolicy(ctx context.Context, data *providerData, req resource.ModifyP
 	priorContent, priorVersion := "", version
 	hasPrior := !req.State.Raw.IsNull()
 	if hasPrior {
-		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-		if resp.Diagnostics.HasError() {
+		if d := req.State.Get(ctx, &prior); d.HasError() {
+			resp.Diagnostics.Append(d...)
 			return
 		}
 		priorContent = prior.Content.ValueString()
@@ -221,9 +220,10 @@ func planHBAPolicy(ctx context.Context, data *providerData, req resource.ModifyP
 	}
 	settings, _ := reviewSettingsOf(ctx, m.AccessReview, &resp.Diagnostics)
 	if !hasPrior {
-		// Create: nothing was reachable through this file before; list the
-		// grants without gating or warning on them.
-		settings.failOn, settings.warnOn, settings.ack = map[string]bool{}, map[string]bool{}, map[string]bool{}
+		// Create: nothing to review (the file did not exist).
+		empty, _ := types.MapValue(types.ObjectType{AttrTypes: accessChangeAttrTypes}, nil)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("access_changes"), empty)...)
+		return
 	}
 	var d diag.Diagnostics
 	// Diagnostics on the resource, not at rules: a rules line may hold a
@@ -233,5 +233,5 @@ func planHBAPolicy(ctx context.Context, data *providerData, req resource.ModifyP
 	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("access_changes"), changes)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("access_changes"), accessChangesMap(changes, &resp.Diagnostics))...)
 }

@@ -427,7 +427,7 @@ var accessChangeDescriptions = map[string]string{
 	"reason":      "Why the change has its kind.",
 }
 
-func accessChangesAttributeRS(desc string) rschema.ListNestedAttribute {
+func accessChangesAttributeRS(desc string) rschema.MapNestedAttribute {
 	attrs := map[string]rschema.Attribute{}
 	for k, t := range accessChangeAttrTypes {
 		d := accessChangeDescriptions[k]
@@ -442,7 +442,7 @@ func accessChangesAttributeRS(desc string) rschema.ListNestedAttribute {
 			attrs[k] = rschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: d}
 		}
 	}
-	return rschema.ListNestedAttribute{Computed: true, MarkdownDescription: desc, NestedObject: rschema.NestedAttributeObject{Attributes: attrs}}
+	return rschema.MapNestedAttribute{Computed: true, MarkdownDescription: desc, NestedObject: rschema.NestedAttributeObject{Attributes: attrs}}
 }
 
 func accessChangesAttributeDS(desc string) dschema.ListNestedAttribute {
@@ -600,6 +600,22 @@ func accessChangesList(changes []hba.AccessChange, diags *diag.Diagnostics) type
 	l, d := types.ListValue(types.ObjectType{AttrTypes: accessChangeAttrTypes}, elems)
 	diags.Append(d...)
 	return l
+}
+
+// accessChangesMap is the list keyed by change id (pgtls_hba_file shows a
+// plan diff of it: a map renders added and removed changes whole).
+func accessChangesMap(l types.List, diags *diag.Diagnostics) types.Map {
+	elems := map[string]attr.Value{}
+	for _, e := range l.Elements() {
+		if o, ok := e.(types.Object); ok {
+			if id, ok := o.Attributes()["id"].(types.String); ok {
+				elems[id.ValueString()] = o
+			}
+		}
+	}
+	m, d := types.MapValue(types.ObjectType{AttrTypes: accessChangeAttrTypes}, elems)
+	diags.Append(d...)
+	return m
 }
 
 func nonNil(s []string) []string {

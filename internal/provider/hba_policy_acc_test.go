@@ -63,8 +63,8 @@ func TestAccHBAFile_accessReview(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: hbaReviewConfig("cert", ""),
 			ConfigStateChecks: []statecheck.StateCheck{
-				// Create lists what the new file grants.
-				statecheck.ExpectKnownValue("pgtls_hba_file.main", tfjsonpath.New("access_changes").AtSliceIndex(0).AtMapKey("change"), knownvalue.StringExact("granted")),
+				// Nothing to review on create.
+				statecheck.ExpectKnownValue("pgtls_hba_file.main", tfjsonpath.New("access_changes"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 			},
 		}, {
 			Config: hbaReviewConfig("scram-sha-256", ""),
@@ -74,8 +74,8 @@ func TestAccHBAFile_accessReview(t *testing.T) {
 		}, {
 			Config: hbaReviewConfig("scram-sha-256", `  access_review = { acknowledge = ["`+id+`"] }`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectKnownValue("pgtls_hba_file.main", tfjsonpath.New("access_changes"), knownvalue.ListExact([]knownvalue.Check{
-					knownvalue.ObjectPartial(map[string]knownvalue.Check{
+				plancheck.ExpectKnownValue("pgtls_hba_file.main", tfjsonpath.New("access_changes"), knownvalue.MapExact(map[string]knownvalue.Check{
+					id: knownvalue.ObjectPartial(map[string]knownvalue.Check{
 						"id": knownvalue.StringExact(id), "change": knownvalue.StringExact("weakened"),
 						"connection": knownvalue.StringExact("ssl"), "networks": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.200.0.0/16")}),
 						"conditions":  knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("member of dba")}),
@@ -89,7 +89,7 @@ func TestAccHBAFile_accessReview(t *testing.T) {
 			// Back to cert: a strengthening, a warning only.
 			Config: hbaReviewConfig("cert", `  access_review = { acknowledge = [] }`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectKnownValue("pgtls_hba_file.main", tfjsonpath.New("access_changes").AtSliceIndex(0).AtMapKey("change"), knownvalue.StringExact("strengthened")),
+				plancheck.ExpectKnownValue("pgtls_hba_file.main", tfjsonpath.New("access_changes").AtMapKey(reviewChangeID(t, "scram-sha-256", "cert")).AtMapKey("change"), knownvalue.StringExact("strengthened")),
 			}},
 		}, {
 			// A wider network is a grant; fail_on = ["granted"] makes it fail.
