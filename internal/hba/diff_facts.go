@@ -2,22 +2,13 @@ package hba
 
 import "strings"
 
-func boolKeys(m map[string]bool) map[string]bool {
-	out := map[string]bool{}
-	for k := range m {
-		out[k] = true
-	}
-	return out
-}
-
 // diffFacts answers from a partial assignment; unassigned facts are
 // unknown (and split the class). A role is a member of itself.
 type diffFacts struct {
-	self       *[]string // memberships answered by "a role is a member of itself", reported as conditions
-	assign     map[string]bool
-	a          Attempt
-	envA, envB *Matcher
-	m          *Matcher
+	self   *[]string // memberships answered by "a role is a member of itself", reported as conditions
+	assign map[string]bool
+	a      Attempt
+	m      *Matcher
 }
 
 func (f diffFacts) forMatcher(m *Matcher) facts { f.m = m; return f }

@@ -195,9 +195,7 @@ func nameClasses(res []*areRegexp, excluded []string) ([]nameClass, error) {
 	for _, n := range nfas {
 		n.runeBoundaries(add)
 	}
-	for _, r := range []rune{'0', '9', 'A', 'Z', '_', '_', 'a', 'z', '\n', '\n'} {
-		points = append(points, r)
-	}
+	points = append(points, '0', '9', 'A', 'Z', '_', '_', 'a', 'z', '\n', '\n')
 	for _, e := range excluded {
 		for _, r := range e {
 			add(r, r)

@@ -112,8 +112,8 @@ type dtLeaf struct {
 
 func (c *diffCtx) kind(ki int, k kindSpec) error {
 	probe := Attempt{Local: k.local, Encryption: k.enc}
-	ra := filterRules(c.a.rules, func(r *matchRule) bool { ok, _ := c.a.typeMatches(r, probe); return ok })
-	rb := filterRules(c.b.rules, func(r *matchRule) bool { ok, _ := c.b.typeMatches(r, probe); return ok })
+	ra := filterRules(c.a.rules, func(r *matchRule) bool { return c.a.typeMatches(r, probe) })
+	rb := filterRules(c.b.rules, func(r *matchRule) bool { return c.b.typeMatches(r, probe) })
 	first := dimDB
 	if splitCost(ra, rb, dimUser) < splitCost(ra, rb, dimDB) {
 		first = dimUser
@@ -192,7 +192,7 @@ func (c *diffCtx) split(ki int, k kindSpec, d dim, fixed *dimValue, ra, rb []*ma
 			case t.file != "":
 				return nil, fmt.Errorf("line %d: @%s needs the contents of that file", r.line, t.file)
 			case t.err != nil:
-				return nil, fmt.Errorf("line %d: %v", r.line, t.err)
+				return nil, fmt.Errorf("line %d: %w", r.line, t.err)
 			case t.isLit:
 				byLit[t.literal] = append(byLit[t.literal], i)
 				values[t.literal] = true

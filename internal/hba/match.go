@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
 )
 
@@ -264,14 +263,14 @@ func NewMatcher(rules []ParsedRule, v int, env Environment) (*Matcher, error) {
 		mr := matchRule{index: i, line: pr.Line, rule: pr.Rule}
 		var err error
 		if mr.dbs, err = m.nameTests(pr.Rule.Databases, false, 0); err != nil {
-			return nil, fmt.Errorf("line %d: %v", pr.Line, err)
+			return nil, fmt.Errorf("line %d: %w", pr.Line, err)
 		}
 		if mr.users, err = m.nameTests(pr.Rule.Users, true, 0); err != nil {
-			return nil, fmt.Errorf("line %d: %v", pr.Line, err)
+			return nil, fmt.Errorf("line %d: %w", pr.Line, err)
 		}
 		if pr.Rule.Type != Local {
 			if mr.addr, err = compileAddr(pr.Rule.Address, pr.Rule.Netmask); err != nil {
-				return nil, fmt.Errorf("line %d: %v", pr.Line, err)
+				return nil, fmt.Errorf("line %d: %w", pr.Line, err)
 			}
 		}
 		mr.method, mr.clientCert, mr.clientName = effectiveAuth(pr.Rule)
@@ -618,7 +617,7 @@ func (m *Matcher) firstMatch(rules []*matchRule, a Attempt, f facts) (int, error
 		db = "replication"
 	}
 	for i, r := range rules {
-		if ok, _ := m.typeMatches(r, a); !ok {
+		if !m.typeMatches(r, a) {
 			continue
 		}
 		if r.rule.Type != Local {
@@ -706,26 +705,26 @@ func describeClient(a Attempt) string {
 	return fmt.Sprintf("%q, user %q, %s, %s", host, a.User, what, enc)
 }
 
-func (m *Matcher) typeMatches(r *matchRule, a Attempt) (bool, string) {
+func (m *Matcher) typeMatches(r *matchRule, a Attempt) bool {
 	if r.rule.Type == Local {
-		return a.Local, "not a Unix-socket connection"
+		return a.Local
 	}
 	if a.Local {
-		return false, "a Unix-socket connection"
+		return false
 	}
 	ssl := a.Encryption == EncryptionSSL
 	gss := a.Encryption == EncryptionGSS
 	switch r.rule.Type {
 	case HostSSL:
-		return ssl, "not TLS"
+		return ssl
 	case HostNoSSL:
-		return !ssl, "TLS"
+		return !ssl
 	case HostGSSEnc:
-		return gss, "not GSS-encrypted"
+		return gss
 	case HostNoGSSEnc:
-		return !gss, "GSS-encrypted"
+		return !gss
 	}
-	return true, ""
+	return true
 }
 
 func (m *Matcher) addrMatches(r *matchRule, a Attempt, f facts) (bool, error) {
@@ -869,10 +868,9 @@ func (m *Matcher) decide(r *matchRule, a Attempt) Decision {
 		if r.method == Cert {
 			c.Map = r.rule.Map
 		}
-		switch {
-		case a.ClientCert == nil:
+		if a.ClientCert == nil {
 			c.Reason = "no client certificate: \"connection requires a valid client certificate\""
-		default:
+		} else {
 			c.Passes = true
 		}
 		if !c.Passes {
@@ -932,18 +930,4 @@ func (m *Matcher) decide(r *matchRule, a Attempt) Decision {
 		d.Reason = fmt.Sprintf("%s decides: %s authentication", lineDesc, r.method)
 	}
 	return d
-}
-
-// sortedUnique returns the sorted distinct strings.
-func sortedUnique(in []string) []string {
-	m := map[string]bool{}
-	for _, s := range in {
-		m[s] = true
-	}
-	out := make([]string, 0, len(m))
-	for s := range m {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }

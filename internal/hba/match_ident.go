@@ -1,6 +1,7 @@
 package hba
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -32,7 +33,7 @@ func compileIdentMaps(maps []IdentMap, v int) (map[string][]identLine, error) {
 		for i, mp := range im.Mappings {
 			sys, err := parseSystemUser(mp.SystemUser)
 			if err != nil {
-				return nil, fmt.Errorf("ident map %q mapping %d: system_user %v", im.Name, i, err)
+				return nil, fmt.Errorf("ident map %q mapping %d: system_user: %w", im.Name, i, err)
 			}
 			var l identLine
 			if sys.regex {
@@ -42,7 +43,7 @@ func compileIdentMaps(maps []IdentMap, v int) (map[string][]identLine, error) {
 			}
 			dbu, err := ParseUser(mp.DatabaseUser)
 			if err != nil {
-				return nil, fmt.Errorf("ident map %q mapping %d: database_user %v", im.Name, i, err)
+				return nil, fmt.Errorf("ident map %q mapping %d: database_user: %w", im.Name, i, err)
 			}
 			switch dbu.Kind {
 			case Group:
@@ -90,7 +91,8 @@ func (m *Matcher) usermapCheck(mapName string, a Attempt, system string) (ok, kn
 	for _, l := range m.idents[mapName] {
 		found, err := m.identLineMatches(l, a, system)
 		if err != nil {
-			if u, isU := err.(*UndeterminedError); isU {
+			var u *UndeterminedError
+			if errors.As(err, &u) {
 				return false, false, u.Why
 			}
 			return false, true, err.Error()

@@ -1064,12 +1064,9 @@ func genRules(r *mrand.Rand, v int) []Rule {
 // corpusRuleSet is the parse oracle corpus with a few lines in front that
 // 127.0.0.x clients reach, so its lines are exercised too.
 func corpusRuleSet() []Rule {
-	var out []Rule
-	for _, r := range oracleCorpus() {
-		// The corpus's literal /slash database is a regular expression on
-		// 16+; keep it (the server loads it either way).
-		out = append(out, r)
-	}
+	// The corpus's literal /slash database is a regular expression on 16+;
+	// it stays (the server loads it either way).
+	out := append([]Rule(nil), oracleCorpus()...)
 	out = append(out,
 		Rule{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "127.0.0.0/8", Method: ScramSHA256},
 		Rule{Type: Host, Databases: []Name{Kw("all")}, Users: []Name{Kw("all")}, Address: "::1/128", Method: Trust},

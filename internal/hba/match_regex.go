@@ -33,11 +33,11 @@ type areRegexp struct {
 func compileARE(pattern string) (*areRegexp, error) {
 	goRE, err := translateARE(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("regular expression %q: %v", pattern, err)
+		return nil, fmt.Errorf("regular expression %q: %w", pattern, err)
 	}
 	re, err := regexp.Compile(goRE)
 	if err != nil {
-		return nil, fmt.Errorf("regular expression %q: %v", pattern, err)
+		return nil, fmt.Errorf("regular expression %q: %w", pattern, err)
 	}
 	a := &areRegexp{src: pattern, goSrc: goRE, re: re}
 	a.groups, a.grpErr = newGroupDissector(goRE)
@@ -58,7 +58,7 @@ func (r *areRegexp) firstGroup(s string) (group string, hasGroup, ok bool, err e
 		return "", false, true, nil
 	}
 	if r.groups == nil {
-		return "", false, true, fmt.Errorf("regular expression %q: %v", r.src, r.grpErr)
+		return "", false, true, fmt.Errorf("regular expression %q: %w", r.src, r.grpErr)
 	}
 	g, ok := r.groups.first(s)
 	if !ok {
@@ -182,7 +182,7 @@ func (t *areTranslator) run() (string, error) {
 		}
 		switch r {
 		case '\\':
-			if err := t.escape(false); err != nil {
+			if err := t.escape(); err != nil {
 				return "", err
 			}
 		case '[':
@@ -229,7 +229,7 @@ func validBound(s string) bool {
 }
 
 // escape translates the escape after a backslash (outside brackets).
-func (t *areTranslator) escape(inBracket bool) error {
+func (t *areTranslator) escape() error {
 	r, ok := t.next()
 	if !ok {
 		return fmt.Errorf("trailing backslash")
@@ -396,7 +396,8 @@ func (t *areTranslator) bracket() error {
 		if strings.HasPrefix(t.src[t.pos:], "-") && t.pos+1 < len(t.src) && t.src[t.pos+1] != ']' {
 			t.pos++
 			h, _ := t.next()
-			if h == '\\' {
+			switch h {
+			case '\\':
 				e, ok := t.next()
 				if !ok {
 					return fmt.Errorf("trailing backslash")
@@ -406,7 +407,7 @@ func (t *areTranslator) bracket() error {
 					return err
 				}
 				h = c
-			} else if h == '[' {
+			case '[':
 				return fmt.Errorf("a range ending in a bracket construct is not supported")
 			}
 			if h < lo {

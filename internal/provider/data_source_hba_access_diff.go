@@ -92,7 +92,7 @@ func (d *hbaAccessDiffDataSource) Read(ctx context.Context, req datasource.ReadR
 		return
 	}
 	checkExpectations(ctx, after, m.Expect, &resp.Diagnostics)
-	settings, _ := reviewSettingsOf(ctx, m.AccessReview, &resp.Diagnostics)
+	settings := reviewSettingsOf(ctx, m.AccessReview, &resp.Diagnostics)
 	// Not at after_content: a diagnostic there prints the configuration
 	// line, which may hold a literal secret.
 	changes, diff, ok := reviewAccess(before, after, settings, path.Empty(), &resp.Diagnostics)

@@ -109,7 +109,7 @@ func (d *hbaMatchDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	version := versionOf(m.PostgresVersion, d.data)
-	a, probs, _ := m.attempt(ctx)
+	a, probs, _ := m.attempt()
 	for _, p := range probs {
 		resp.Diagnostics.AddAttributeError(path.Root(p.field), "Invalid attempt", p.msg)
 	}

@@ -244,7 +244,7 @@ func functionAttempt(attrs map[string]attr.Value) (hba.Attempt, int, hba.Environ
 	if m.User.IsNull() {
 		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("user is required")
 	}
-	a, probs, _ := m.attempt(context.Background())
+	a, probs, _ := m.attempt()
 	if len(probs) > 0 {
 		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("%s: %s", probs[0].field, probs[0].msg)
 	}

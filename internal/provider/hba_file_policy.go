@@ -97,7 +97,7 @@ func parsePolicy(ctx context.Context, content string, version int, identContent 
 		diags.AddError("Cannot simulate the previous pg_hba.conf", err.Error())
 		return
 	}
-	settings, _ := reviewSettingsOf(ctx, f.AccessReview, diags)
+	settings := reviewSettingsOf(ctx, f.AccessReview, diags)
 	// Diagnostics not at content: its configuration line may hold a secret.
 	if changes, _, ok := reviewAccess(before, after, settings, path.Empty(), diags); ok {
 		f.AccessChanges = changes
@@ -218,7 +218,7 @@ func planHBAPolicy(ctx context.Context, data *providerData, req resource.ModifyP
 			"the content in state cannot be simulated: "+err.Error())
 		before, _ = hba.NewMatcher(nil, version, env)
 	}
-	settings, _ := reviewSettingsOf(ctx, m.AccessReview, &resp.Diagnostics)
+	settings := reviewSettingsOf(ctx, m.AccessReview, &resp.Diagnostics)
 	if !hasPrior {
 		// Create: nothing to review (the file did not exist).
 		empty, _ := types.MapValue(types.ObjectType{AttrTypes: accessChangeAttrTypes}, nil)

@@ -121,7 +121,7 @@ type attemptProblem struct {
 }
 
 // attempt converts the model; known is false while a value is unknown.
-func (m attemptModel) attempt(ctx context.Context) (hba.Attempt, []attemptProblem, bool) {
+func (m attemptModel) attempt() (hba.Attempt, []attemptProblem, bool) {
 	for _, v := range []attr.Value{m.User, m.Database, m.Address, m.Local, m.TLS, m.GSS, m.Replication, m.MemberOf,
 		m.ClientCertCN, m.ClientCertDN, m.ClientHostname, m.SystemUser} {
 		if v.IsUnknown() {
@@ -228,14 +228,6 @@ type expectModel struct {
 	Result types.String `tfsdk:"result"`
 }
 
-var expectAttrTypes = func() map[string]attr.Type {
-	m := map[string]attr.Type{"name": types.StringType, "result": types.StringType}
-	for k, v := range attemptAttrTypes {
-		m[k] = v
-	}
-	return m
-}()
-
 const expectDescription = "Declared outcomes the file must produce, each a connection attempt and the `result` " +
 	"PostgreSQL must reach for it (simulated exactly as hba.c decides; see the `pgtls_hba_match` data source). " +
 	"A failing expectation fails the plan with the line that decided it. `result` is `reject` (refused without " +
@@ -262,31 +254,27 @@ func expectAttributeDS() dschema.ListNestedAttribute {
 }
 
 // checkExpectations evaluates the expect list against m; failures are
-// attribute errors at expect[i]. known is false while an expectation is
-// unknown.
-func checkExpectations(ctx context.Context, m *hba.Matcher, l types.List, diags *diag.Diagnostics) bool {
-	if l.IsNull() {
-		return true
-	}
-	if l.IsUnknown() {
-		return false
+// attribute errors at expect[i]. Unknown expectations are left for later.
+func checkExpectations(ctx context.Context, m *hba.Matcher, l types.List, diags *diag.Diagnostics) {
+	if l.IsNull() || l.IsUnknown() {
+		return
 	}
 	for i, e := range l.Elements() {
 		obj, ok := e.(types.Object)
 		if !ok || obj.IsUnknown() {
-			return false
+			return
 		}
 		var em expectModel
 		if d := obj.As(ctx, &em, basetypes.ObjectAsOptions{}); d.HasError() {
 			diags.Append(d...)
-			return true
+			return
 		}
 		if em.Result.IsUnknown() || em.Name.IsUnknown() {
-			return false
+			return
 		}
-		a, probs, known := em.attempt(ctx)
+		a, probs, known := em.attempt()
 		if !known {
-			return false
+			return
 		}
 		p := path.Root("expect").AtListIndex(i)
 		label := fmt.Sprintf("expect[%d]", i)
@@ -308,7 +296,6 @@ func checkExpectations(ctx context.Context, m *hba.Matcher, l types.List, diags 
 			diags.AddAttributeError(p.AtName("result"), "pg_hba expectation failed", fmt.Sprintf("%s (%s): %s", label, describeAttempt(a), out.Message))
 		}
 	}
-	return true
 }
 
 // describeAttempt is an attempt in words, for messages.
@@ -346,11 +333,6 @@ type accessReviewModel struct {
 	WarnOn      types.List  `tfsdk:"warn_on"`
 	Acknowledge types.List  `tfsdk:"acknowledge"`
 	MaxClasses  types.Int64 `tfsdk:"max_classes"`
-}
-
-var accessReviewAttrTypes = map[string]attr.Type{
-	"fail_on": types.ListType{ElemType: types.StringType}, "warn_on": types.ListType{ElemType: types.StringType},
-	"acknowledge": types.ListType{ElemType: types.StringType}, "max_classes": types.Int64Type,
 }
 
 var changeKindNames = func() []string {
@@ -470,21 +452,21 @@ type reviewSettings struct {
 	maxClasses     int
 }
 
-func reviewSettingsOf(ctx context.Context, o types.Object, diags *diag.Diagnostics) (reviewSettings, bool) {
+func reviewSettingsOf(ctx context.Context, o types.Object, diags *diag.Diagnostics) reviewSettings {
 	s := reviewSettings{failOn: map[string]bool{"weakened": true}, warnOn: map[string]bool{}, ack: map[string]bool{}}
 	for _, k := range changeKindNames {
 		s.warnOn[k] = true
 	}
 	if o.IsUnknown() {
-		return s, false
+		return s
 	}
 	if o.IsNull() {
-		return s, true
+		return s
 	}
 	var m accessReviewModel
 	diags.Append(o.As(ctx, &m, basetypes.ObjectAsOptions{})...)
 	if !fullyKnown(m.FailOn, m.WarnOn, m.Acknowledge, m.MaxClasses) {
-		return s, false
+		return s
 	}
 	if !m.FailOn.IsNull() {
 		s.failOn = map[string]bool{}
@@ -504,7 +486,7 @@ func reviewSettingsOf(ctx context.Context, o types.Object, diags *diag.Diagnosti
 	if !m.MaxClasses.IsNull() {
 		s.maxClasses = int(m.MaxClasses.ValueInt64())
 	}
-	return s, true
+	return s
 }
 
 // maxReviewDiagnostics bounds the per-change diagnostics of one plan.
