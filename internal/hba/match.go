@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -427,7 +428,7 @@ func compileAddr(address, netmask string) (addrTest, error) {
 		return addrTest{kind: addrSameNet}, nil
 	}
 	host, bits, hasBits := strings.Cut(address, "/")
-	ip, err := netip.ParseAddr(host)
+	ip, err := parseNumericHost(host)
 	if err != nil {
 		if hasBits || netmask != "" {
 			return addrTest{}, fmt.Errorf("address %q: not an IP address", address)
@@ -439,13 +440,13 @@ func compileAddr(address, netmask string) (addrTest, error) {
 	}
 	var mask netip.Addr
 	if hasBits {
-		p, err := netip.ParsePrefix(address)
-		if err != nil {
+		n, err := strconv.Atoi(bits)
+		if err != nil || n < 0 || n > ip.BitLen() || strings.TrimLeft(bits, "0123456789") != "" {
 			return addrTest{}, fmt.Errorf("address %q: invalid CIDR mask %q", address, bits)
 		}
-		mask = prefixMask(ip, p.Bits())
+		mask = prefixMask(ip, n)
 	} else {
-		if mask, err = netip.ParseAddr(netmask); err != nil || mask.Is4() != ip.Is4() {
+		if mask, err = parseNumericHost(netmask); err != nil || mask.Is4() != ip.Is4() {
 			return addrTest{}, fmt.Errorf("netmask %q: not a netmask of the address's family", netmask)
 		}
 	}
@@ -454,6 +455,54 @@ func compileAddr(address, netmask string) (addrTest, error) {
 		t.prefix = netip.PrefixFrom(ip, bits).Masked()
 	}
 	return t, nil
+}
+
+// parseNumericHost reads an address as getaddrinfo(AI_NUMERICHOST) does
+// for PostgreSQL: an IPv6 address, or an IPv4 address in any form glibc's
+// inet_aton accepts (a, a.b, a.b.c, a.b.c.d; each part decimal, 0x hex or
+// 0 octal), so "10.1" is 10.0.0.1.
+func parseNumericHost(s string) (netip.Addr, error) {
+	if ip, err := netip.ParseAddr(s); err == nil {
+		return ip, nil
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) == 0 || len(parts) > 4 {
+		return netip.Addr{}, fmt.Errorf("%q is not a numeric address", s)
+	}
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		base, digits := 10, p
+		switch {
+		case strings.HasPrefix(p, "0x") || strings.HasPrefix(p, "0X"):
+			base, digits = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, digits = 8, p[1:]
+		}
+		if digits == "" && base != 16 {
+			return netip.Addr{}, fmt.Errorf("%q is not a numeric address", s)
+		}
+		v := uint64(0)
+		if digits != "" {
+			var err error
+			if v, err = strconv.ParseUint(digits, base, 32); err != nil {
+				return netip.Addr{}, fmt.Errorf("%q is not a numeric address", s)
+			}
+		}
+		vals[i] = v
+	}
+	last := len(vals) - 1
+	var n uint64
+	for i := 0; i < last; i++ {
+		if vals[i] > 0xff {
+			return netip.Addr{}, fmt.Errorf("%q is not a numeric address", s)
+		}
+		n |= vals[i] << (24 - 8*uint(i))
+	}
+	if vals[last] >= 1<<(32-8*uint(last)) {
+		return netip.Addr{}, fmt.Errorf("%q is not a numeric address", s)
+	}
+	n |= vals[last]
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), nil
 }
 
 // prefixMask returns the netmask of bits ones in ip's family.

@@ -802,6 +802,9 @@ func (o *simOracle) runSet(name string, rules []Rule, n int) {
 		if d.Identity != nil {
 			o.coverage["ident map check"]++
 		}
+		if _, err := netip.ParsePrefix(d.Rule.Address); d.Index >= 0 && strings.Contains(d.Rule.Address, "/") && err != nil {
+			o.coverage["inet_aton address"]++
+		}
 	}
 	if len(reveal) == 0 {
 		return
@@ -949,6 +952,9 @@ func matchRuleSets(v int) map[string][]Rule {
 			h(Host, all, all, "all", Trust),
 		},
 		"masks and families": {
+			h(Host, all, L("bob"), "127.3/32", Reject),          // inet_aton: 127.0.0.3
+			h(Host, all, L("bob"), "0x7f.2/32", MD5),            // inet_aton: 127.0.0.2
+			h(Host, all, L("alice"), "2130706433/32", Password), // inet_aton: 127.0.0.1
 			{Type: Host, Databases: all, Users: all, Address: "127.0.0.4", Netmask: "255.255.255.252", Method: Reject},
 			h(Host, all, all, "127.0.0.0/30", Trust),
 			h(Host, all, all, "::ffff:127.0.0.0/104", Reject),
@@ -1110,9 +1116,13 @@ func TestMatchAgainstPostgres(t *testing.T) {
 				t.Errorf("only %d attempts, want at least 1000", o.attempts)
 			}
 			for _, k := range []string{"method trust", "method reject", "method cert", "method scram-sha-256", "method peer", "method ident",
-				"server implicit", "server certreq", "cert check", "ident map check"} {
-				if o.coverage[k] < 10 {
-					t.Errorf("coverage %q = %d, want >= 10 (the corpus no longer exercises it)", k, o.coverage[k])
+				"server implicit", "server certreq", "cert check", "ident map check", "inet_aton address"} {
+				want := 10
+				if k == "inet_aton address" {
+					want = 1
+				}
+				if o.coverage[k] < want {
+					t.Errorf("coverage %q = %d, want >= %d (the corpus no longer exercises it)", k, o.coverage[k], want)
 				}
 			}
 			total += o.attempts
