@@ -135,6 +135,7 @@ resource "pgtls_libpq_bundle" "client" {
   ports           = [var.port]
   dbname          = var.database
   user            = each.value.role
+  ident_map       = pgtls_ident_map.pgtls.name
   directory       = lookup(var.client_directories, each.value.client, null)
   cert_pem        = pgtls_client_cert.client[each.value.client].fullchain_pem
   private_key_pem = pgtls_client_cert.client[each.value.client].private_key_pem
