@@ -2,32 +2,29 @@ package check
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"math/big"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 )
 
 // Test PKI: CAs, ordinary server and client certificates come from the
-// provider's own internal/pki (ECDSA P-256). crypto/x509 is used directly only
-// for what pki deliberately refuses to issue (a CN-only server certificate, a
-// server certificate without serverAuth, certificates with chosen validity
-// windows) and for CRLs.
+// provider's own internal/pki (ECDSA P-256). What pki deliberately refuses to
+// issue (a CN-only server certificate, a server certificate without
+// serverAuth, certificates with chosen validity windows) and CRLs come from
+// the shared hand-built fixture, internal/testpki, signing with the same CA.
 
 type testCA struct {
 	cert *x509.Certificate
 	key  crypto.Signer
 	iss  *pki.Issuer
 	pem  string
+	tp   *testpki.CA // the same CA, for hand-made certificates and CRLs
 }
 
 type leaf struct {
@@ -36,34 +33,7 @@ type leaf struct {
 	keyPEM  string
 }
 
-var serialCounter int64 = 1000
-
-func nextSerial() *big.Int {
-	serialCounter++
-	return big.NewInt(serialCounter)
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func certPEM(der []byte) string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
-func keyPEM(t testing.TB, k *ecdsa.PrivateKey) string {
-	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-}
+func leafOf(l *testpki.Leaf) *leaf { return &leaf{cert: l.Cert, certPEM: l.CertPEM, keyPEM: l.KeyPEM} }
 
 // caEpoch backdates test CAs so that expired leaves can be issued under them.
 var caEpoch = time.Now().Add(-7 * 24 * time.Hour)
@@ -88,7 +58,7 @@ func caFromIssued(t testing.TB, is *pki.Issued, chainPEM string) *testCA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testCA{cert: iss.Cert, key: iss.Key, iss: iss, pem: is.CertPEM}
+	return &testCA{cert: iss.Cert, key: iss.Key, iss: iss, pem: is.CertPEM, tp: testpki.AsCA(t, iss.Cert, iss.Key)}
 }
 
 // intermediate issues a CA below ca; its pem is the intermediate alone.
@@ -110,39 +80,19 @@ type leafOpts struct {
 	notAfter  time.Time
 }
 
+// issue hand-makes a certificate under ca (testpki).
 func (ca *testCA) issue(t testing.TB, o leafOpts) *leaf {
 	t.Helper()
-	k := newKey(t)
-	if o.notBefore.IsZero() {
-		o.notBefore = time.Now().Add(-time.Hour)
-	}
-	if o.notAfter.IsZero() {
-		o.notAfter = time.Now().Add(24 * time.Hour)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: nextSerial(),
-		Subject:      pkix.Name{CommonName: o.cn},
-		NotBefore:    o.notBefore,
-		NotAfter:     o.notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  o.eku,
-		DNSNames:     o.dns,
-	}
-	for _, s := range o.ips {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(s))
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &k.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	return &leaf{cert: c, certPEM: certPEM(der), keyPEM: keyPEM(t, k)}
+	tmpl := testpki.ServerTemplate(o.cn, append(append([]string{}, o.dns...), o.ips...)...)
+	tmpl.ExtKeyUsage = o.eku
+	tmpl.NotBefore, tmpl.NotAfter = o.notBefore, o.notAfter
+	return leafOf(ca.tp.Issue(t, tmpl))
 }
 
 // server issues a serverAuth certificate through pki; certPEM is the full
 // chain (leaf plus intermediates) as PostgreSQL's ssl_cert_file wants it. A
 // certificate without any SAN (CN only) is refused by pki, so that one is
-// made with crypto/x509.
+// hand-made.
 func (ca *testCA) server(t testing.TB, cn string, dns []string, ips ...string) *leaf {
 	t.Helper()
 	if len(dns) == 0 && len(ips) == 0 {
@@ -176,17 +126,9 @@ func (ca *testCA) crl(t testing.TB, revoked ...*leaf) string {
 
 func (ca *testCA) crlAt(t testing.TB, thisUpdate, nextUpdate time.Time, revoked ...*leaf) string {
 	t.Helper()
-	tmpl := &x509.RevocationList{
-		Number:     nextSerial(),
-		ThisUpdate: thisUpdate,
-		NextUpdate: nextUpdate,
-	}
+	var serials []*big.Int
 	for _, l := range revoked {
-		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: l.cert.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)})
+		serials = append(serials, l.cert.SerialNumber)
 	}
-	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.cert, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}))
+	return ca.tp.CRL(t, thisUpdate, nextUpdate, serials...)
 }

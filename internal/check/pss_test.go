@@ -5,10 +5,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"net"
 	"testing"
-	"time"
 
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
@@ -21,27 +20,20 @@ func TestRSAPSSServerCertAgreesWithLibpq(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caTmpl := &x509.Certificate{SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: "pss root"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true,
-		SignatureAlgorithm: x509.SHA256WithRSAPSS}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
+	ca := testpki.NewCAFrom(t, &x509.Certificate{Subject: pkix.Name{CommonName: "pss root"}, SignatureAlgorithm: x509.SHA256WithRSAPSS}, caKey)
+	leafTmpl := testpki.ServerTemplate("localhost", "localhost", "127.0.0.1")
+	leafTmpl.SignatureAlgorithm = x509.SHA256WithRSAPSS
+	l := ca.Issue(t, leafTmpl)
+	if l.Cert.SignatureAlgorithm != x509.SHA256WithRSAPSS {
+		t.Fatalf("fixture: leaf signed with %v", l.Cert.SignatureAlgorithm)
 	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	k := newKey(t)
-	leafTmpl := &x509.Certificate{SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		SignatureAlgorithm: x509.SHA256WithRSAPSS}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &k.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: certPEM(leafDER), KeyPEM: keyPEM(t, k),
-		HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
-	srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
-	agreeWithLibpq(t, srv.Host, srv.Port, clientCase{name: "pss", req: Request{User: "alice", Password: alicePassword, RootCertPEM: certPEM(caDER)}}, true)
+	// The npm builds link OpenSSL 1.1, the Debian 15 OpenSSL 3: the
+	// server computes its side of channel binding with its own OpenSSL, so
+	// every server runs.
+	eachVersion(t, func(t *testing.T, version int) {
+		srv := testserver.StartPostgres(t, testserver.PostgresConfig{Version: version, SSL: true, CertPEM: l.CertPEM, KeyPEM: l.KeyPEM,
+			HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
+		setAlicePassword(t, srv)
+		agreeWithLibpq(t, srv.Host, srv.Port, clientCase{name: "pss", major: srv.Major, req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.PEM}}, true)
+	})
 }

@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
 
 // verifyChain checks the server chain the way OpenSSL does for libpq when a
@@ -52,117 +54,67 @@ func (m *material) verifyChain(peer []*x509.Certificate, now time.Time) error {
 }
 
 // checkCNConstraints adds what OpenSSL checks and Go does not: a leaf
-// without dNSName SANs has every DNS-looking subject CN checked against the
+// without dNSName SANs has every host-like subject CN checked against the
 // DNS name constraints of the CAs above it (NAME_CONSTRAINTS_check_CN).
 func checkCNConstraints(chain []*x509.Certificate) error {
-	leaf := chain[0]
-	if len(leaf.DNSNames) > 0 {
+	constrained := false
+	for _, ca := range chain[1:] {
+		constrained = constrained || hasNameConstraints(ca)
+	}
+	if !constrained {
 		return nil
 	}
-	for _, cn := range allCommonNames(leaf) {
-		if !cnIsDNSName(cn) {
-			continue
-		}
+	leaf := chain[0]
+	cns, err := x509util.HostLikeCommonNames(leaf)
+	if err != nil {
+		return fmt.Errorf("certificate verify failed: unsupported or invalid name syntax (subject of %s: %w)", dn(leaf), err)
+	}
+	for _, cn := range cns {
 		for _, ca := range chain[1:] {
-			if len(ca.PermittedDNSDomains) > 0 {
-				ok := false
-				for _, base := range ca.PermittedDNSDomains {
-					if ncDNSMatch(cn, base) {
-						ok = true
-						break
-					}
+			var nce *x509util.NameConstraintError
+			if err := x509util.CheckDNSConstraints(cn, ca); errors.As(err, &nce) {
+				if nce.Excluded {
+					return fmt.Errorf("certificate verify failed: excluded subtree violation (subject CN %q is excluded by the DNS name constraints of %s)", cn, dn(ca))
 				}
-				if !ok {
-					return fmt.Errorf("certificate verify failed: permitted subtree violation (subject CN %q is outside the DNS name constraints of %q)", cn, ca.Subject.String())
-				}
-			}
-			for _, base := range ca.ExcludedDNSDomains {
-				if ncDNSMatch(cn, base) {
-					return fmt.Errorf("certificate verify failed: excluded subtree violation (subject CN %q is excluded by the DNS name constraints of %q)", cn, ca.Subject.String())
-				}
+				return fmt.Errorf("certificate verify failed: permitted subtree violation (subject CN %q is outside the DNS name constraints of %s)", cn, dn(ca))
 			}
 		}
 	}
 	return nil
 }
 
-// cnIsDNSName is OpenSSL's cn2dnsid test: letters, digits, "_", inner "-"
-// and inner dots (not next to another dot or a hyphen), with at least one
-// dot. "127.0.0.1" qualifies.
-func cnIsDNSName(s string) bool {
-	if s == "" || strings.ContainsRune(s, 0) {
-		return false
-	}
-	isDNS := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' {
-			continue
+var oidNameConstraints = asn1.ObjectIdentifier{2, 5, 29, 30}
+
+func hasNameConstraints(c *x509.Certificate) bool {
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidNameConstraints) {
+			return true
 		}
-		if i > 0 && i < len(s)-1 {
-			if c == '-' {
-				continue
-			}
-			if c == '.' && s[i+1] != '.' && s[i-1] != '-' && s[i+1] != '-' {
-				isDNS = true
-				continue
-			}
-		}
-		return false
 	}
-	return isDNS
+	return false
 }
 
-// ncDNSMatch is OpenSSL's nc_dns: base matches itself and any name with
-// more labels on the left; a leading "." in base requires at least one.
-func ncDNSMatch(name, base string) bool {
-	if base == "" {
-		return true
-	}
-	if len(name) < len(base) {
-		return false
-	}
-	tail := name[len(name)-len(base):]
-	if len(name) > len(base) && base[0] != '.' && name[len(name)-len(base)-1] != '.' {
-		return false
-	}
-	return strings.EqualFold(tail, base)
-}
-
-func allCommonNames(c *x509.Certificate) []string {
-	var rdn pkix.RDNSequence
-	if _, err := asn1.Unmarshal(c.RawSubject, &rdn); err != nil {
-		return nil
-	}
-	var out []string
-	for _, set := range rdn {
-		for _, atv := range set {
-			if s, ok := atv.Value.(string); ok && atv.Type.Equal(oidCommonName) {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
+// dn quotes a certificate's subject in the RFC 2253 form OpenSSL prints.
+func dn(c *x509.Certificate) string { return fmt.Sprintf("%q", x509util.RFC2253(c.RawSubject)) }
 
 func describeVerifyError(err error) error {
 	var ua x509.UnknownAuthorityError
 	var inv x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &ua):
-		return fmt.Errorf("certificate verify failed: unable to get local issuer certificate (no chain from %q to the given root certificate)", ua.Cert.Subject.String())
+		return fmt.Errorf("certificate verify failed: unable to get local issuer certificate (no chain from %q to the given root certificate)", x509util.RFC2253(ua.Cert.RawSubject))
 	case errors.As(err, &inv):
 		switch inv.Reason {
 		case x509.Expired:
 			if inv.Cert.NotAfter.Before(time.Now()) {
-				return fmt.Errorf("certificate verify failed: certificate has expired (%q, notAfter %s)", inv.Cert.Subject.String(), inv.Cert.NotAfter.UTC().Format(time.RFC3339))
+				return fmt.Errorf("certificate verify failed: certificate has expired (%s, notAfter %s)", dn(inv.Cert), inv.Cert.NotAfter.UTC().Format(time.RFC3339))
 			}
-			return fmt.Errorf("certificate verify failed: certificate is not yet valid (%q, notBefore %s)", inv.Cert.Subject.String(), inv.Cert.NotBefore.UTC().Format(time.RFC3339))
+			return fmt.Errorf("certificate verify failed: certificate is not yet valid (%s, notBefore %s)", dn(inv.Cert), inv.Cert.NotBefore.UTC().Format(time.RFC3339))
 		case x509.IncompatibleUsage:
-			return fmt.Errorf("certificate verify failed: unsupported certificate purpose (%q lacks the serverAuth extended key usage)", inv.Cert.Subject.String())
+			return fmt.Errorf("certificate verify failed: unsupported certificate purpose (%s lacks the serverAuth extended key usage)", dn(inv.Cert))
 		}
 	}
-	return fmt.Errorf("certificate verify failed: %v", err)
+	return fmt.Errorf("certificate verify failed: %w", err)
 }
 
 // checkCRL mirrors X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL, which
@@ -182,17 +134,17 @@ func (m *material) checkCRL(chain []*x509.Certificate, now time.Time) error {
 			}
 		}
 		if crl == nil {
-			return fmt.Errorf("certificate verify failed: unable to get certificate CRL (no CRL from %q for %q)", issuer.Subject.String(), c.Subject.String())
+			return fmt.Errorf("certificate verify failed: unable to get certificate CRL (no CRL from %s for %s)", dn(issuer), dn(c))
 		}
 		if now.Before(crl.ThisUpdate) {
-			return fmt.Errorf("certificate verify failed: CRL is not yet valid (CRL of %q)", issuer.Subject.String())
+			return fmt.Errorf("certificate verify failed: CRL is not yet valid (CRL of %s)", dn(issuer))
 		}
 		if !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate) {
-			return fmt.Errorf("certificate verify failed: CRL has expired (CRL of %q, nextUpdate %s)", issuer.Subject.String(), crl.NextUpdate.UTC().Format(time.RFC3339))
+			return fmt.Errorf("certificate verify failed: CRL has expired (CRL of %s, nextUpdate %s)", dn(issuer), crl.NextUpdate.UTC().Format(time.RFC3339))
 		}
 		for _, e := range crl.RevokedCertificateEntries {
 			if e.SerialNumber != nil && e.SerialNumber.Cmp(c.SerialNumber) == 0 {
-				return fmt.Errorf("certificate verify failed: certificate revoked (%q, serial %s)", c.Subject.String(), c.SerialNumber.Text(16))
+				return fmt.Errorf("certificate verify failed: certificate revoked (%s, serial %s)", dn(c), c.SerialNumber.Text(16))
 			}
 		}
 	}
@@ -334,8 +286,8 @@ func ipMatches(raw []byte, host string) bool {
 func summarizeCert(c *x509.Certificate) *ServerCert {
 	sum := sha256.Sum256(c.Raw)
 	sc := &ServerCert{
-		Subject:           c.Subject.String(),
-		Issuer:            c.Issuer.String(),
+		Subject:           x509util.RFC2253(c.RawSubject),
+		Issuer:            x509util.RFC2253(c.RawIssuer),
 		DNSNames:          append([]string(nil), c.DNSNames...),
 		NotAfter:          c.NotAfter.UTC(),
 		FingerprintSHA256: hex.EncodeToString(sum[:]),

@@ -99,7 +99,7 @@ func TestLintIndexMatchesPairwise(t *testing.T) {
 		want := lintWith(rules, idents, opts, newPairwise)
 		n += len(want)
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("seed %d iteration %d: indexed lint differs\nrules:\n%s\n got %v\nwant %v", seed, iter, dumpRules(rules), got, want)
+			t.Fatalf("seed %d iteration %d: indexed lint differs\nrules:\n%s\n got %v\nwant %v", seed, iter, dumpLintRules(rules), got, want)
 		}
 	}
 	if n < 10000 {
@@ -107,7 +107,7 @@ func TestLintIndexMatchesPairwise(t *testing.T) {
 	}
 }
 
-func dumpRules(rs []Rule) string {
+func dumpLintRules(rs []Rule) string {
 	s := ""
 	for i, r := range rs {
 		l, err := r.Render()

@@ -233,7 +233,7 @@ func (r Rule) address() addressInfo {
 			ai.problems.add("netmask", r.Netmask, "a netmask cannot follow a CIDR address (PostgreSQL would read it as the authentication method)")
 		}
 		ai.pfx, _ = ip.Prefix(n)
-		ai.mask = prefixMask(ip.Is4(), n)
+		ai.mask = prefixMask(ip, n)
 		return ai
 	}
 	if r.Netmask == "" {
@@ -267,19 +267,6 @@ func (r Rule) address() addressInfo {
 func (r Rule) parsedAddress() (addrKind, netip.Prefix) {
 	ai := r.address()
 	return ai.kind, ai.pfx
-}
-
-// prefixMask is the netmask of a prefix length.
-func prefixMask(v4 bool, bits int) netip.Addr {
-	b := make([]byte, 16)
-	if v4 {
-		b = b[:4]
-	}
-	for i := 0; i < bits; i++ {
-		b[i/8] |= 0x80 >> uint(i%8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }
 
 // maskBits converts a contiguous netmask to a prefix length.

@@ -4,62 +4,23 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
 
-// ParseCertificatesPEM strictly parses one or more PEM certificates: only
-// "CERTIFICATE" blocks without headers, separated by nothing but white
-// space, no data before the first or after the last block. Errors name the
-// 1-based block index.
+// ParseCertificatesPEM strictly parses one or more PEM certificates (see
+// x509util.ParseCertificatesPEM for the PEM rule). Errors name the 1-based
+// block index and its line.
 func ParseCertificatesPEM(s string) ([]*x509.Certificate, error) {
-	rest := []byte(s)
-	var certs []*x509.Certificate
-	for i := 1; ; i++ {
-		trimmed := bytes.TrimLeft(rest, " \t\r\n")
-		if len(trimmed) == 0 {
-			break
-		}
-		if !bytes.HasPrefix(trimmed, []byte("-----BEGIN ")) {
-			if i == 1 {
-				return nil, errors.New("not PEM: expected \"-----BEGIN CERTIFICATE-----\" at the start")
-			}
-			return nil, fmt.Errorf("unexpected data after PEM block %d: only certificates separated by white space are allowed", i-1)
-		}
-		block, r := pem.Decode(trimmed)
-		if block == nil {
-			return nil, fmt.Errorf("PEM block %d is malformed (bad base64 or missing \"-----END CERTIFICATE-----\" line)", i)
-		}
-		rest = r
-		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("PEM block %d is a %q, not a \"CERTIFICATE\"", i, block.Type)
-		}
-		if len(block.Headers) != 0 {
-			return nil, fmt.Errorf("PEM block %d has headers; certificates must not carry any", i)
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("PEM block %d is not a valid X.509 certificate: %v", i, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("no certificate found: the PEM text is empty")
-	}
-	return certs, nil
+	return x509util.ParseCertificatesPEM(s)
 }
 
 // EncodeCertificatesPEM renders certificates as concatenated PEM blocks.
 func EncodeCertificatesPEM(certs ...*x509.Certificate) string {
-	var b strings.Builder
-	for _, c := range certs {
-		if c != nil {
-			b.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
-		}
-	}
-	return b.String()
+	return x509util.EncodeCertificatesPEM(certs...)
 }
 
 // ChainError is an error in the chain PEM of an issuer (as opposed to its
@@ -120,10 +81,7 @@ func describeCert(c *x509.Certificate) string {
 
 // isSelfSigned reports whether c names itself as issuer and its signature
 // verifies with its own key.
-func isSelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
-}
+func isSelfSigned(c *x509.Certificate) bool { return x509util.IsSelfSigned(c) }
 
 // checkIsCA verifies c may sign certificates.
 func checkIsCA(c *x509.Certificate) error {
@@ -140,13 +98,32 @@ func checkIsCA(c *x509.Certificate) error {
 	return nil
 }
 
+// checkVerifiable refuses a CA certificate with a critical extension
+// OpenSSL or Go does not process: verifiers reject it and everything it
+// signs ("unhandled critical extension"). (A CA not valid yet is refused by
+// ValidityWindow, an expired one by the outliving checks, both of which
+// know the validity.)
+func checkVerifiable(c *x509.Certificate) error {
+	if exts := x509util.UnhandledCriticalExtensions(c); len(exts) > 0 {
+		ids := make([]string, len(exts))
+		for i, e := range exts {
+			ids[i] = e.String()
+		}
+		return fmt.Errorf("certificate %s carries the critical extension(s) %s, which OpenSSL (PostgreSQL, libpq) or Go (pgx) does not process: "+
+			"verifiers reject it and everything it signs (openssl verify: \"unhandled critical extension\"); reissue the CA without them or mark them non-critical",
+			describeCert(c), strings.Join(ids, ", "))
+	}
+	return nil
+}
+
 // ParseIssuerCert parses and checks a signing CA certificate and its chain:
 // certPEM must hold exactly one CA certificate (basicConstraints CA:TRUE,
 // keyCertSign when keyUsage is present); chainPEM (optional, any order,
 // copies of the issuer itself are ignored) holds the CA certificates above
 // it, optionally including the self-signed root. Every chain certificate
-// must link into the path from the issuer upward. Errors about chainPEM are
-// *ChainError.
+// must link into the path from the issuer upward. The issuer and every
+// chain certificate must carry no critical extension a verifier does not
+// process (checkVerifiable). Errors about chainPEM are *ChainError.
 func ParseIssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
 	certs, err := ParseCertificatesPEM(certPEM)
 	if err != nil {
@@ -157,6 +134,9 @@ func ParseIssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
 	}
 	ic := &IssuerCert{Cert: certs[0]}
 	if err := checkIsCA(ic.Cert); err != nil {
+		return nil, fmt.Errorf("issuer: %w", err)
+	}
+	if err := checkVerifiable(ic.Cert); err != nil {
 		return nil, fmt.Errorf("issuer: %w", err)
 	}
 	var pool []*x509.Certificate
@@ -179,6 +159,9 @@ func ParseIssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
 			if err := checkIsCA(c); err != nil {
 				return nil, &ChainError{fmt.Errorf("certificate %d: %w", i+1, err)}
 			}
+			if err := checkVerifiable(c); err != nil {
+				return nil, &ChainError{fmt.Errorf("certificate %d: %w", i+1, err)}
+			}
 			pool = append(pool, c)
 			poolIdx = append(poolIdx, i+1)
 		}
@@ -197,7 +180,7 @@ func ParseIssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
 			}
 			if err := cur.CheckSignatureFrom(c); err != nil {
 				if nameOnly == nil {
-					nameOnly = &ChainError{fmt.Errorf("certificate %d %s has the name of the issuer of %s but did not sign it: %v",
+					nameOnly = &ChainError{fmt.Errorf("certificate %d %s has the name of the issuer of %s but did not sign it: %w",
 						poolIdx[i], describeCert(c), describeCert(cur), err)}
 				}
 				continue

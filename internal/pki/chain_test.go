@@ -2,11 +2,14 @@ package pki
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 )
 
 func TestParseCertificatesPEMStrict(t *testing.T) {
@@ -24,13 +27,16 @@ func TestParseCertificatesPEMStrict(t *testing.T) {
 		{"two with blank lines", a.CertPEM + "\n\r\n" + b.CertPEM + "\n", "", 2},
 		{"crlf", strings.ReplaceAll(a.CertPEM, "\n", "\r\n"), "", 1},
 		{"empty", "  \n", "empty", 0},
-		{"garbage before", "hello\n" + a.CertPEM, "not PEM", 0},
-		{"trailing garbage", a.CertPEM + "trailing", "after PEM block 1", 0},
-		{"garbage between", a.CertPEM + "x\n" + b.CertPEM, "after PEM block 1", 0},
-		{"key block", a.CertPEM + key, `PEM block 2 is a "PRIVATE KEY"`, 0},
-		{"headers", withHeader, "PEM block 1 has headers", 0},
-		{"bad DER", b.CertPEM + notCert, "PEM block 2 is not a valid X.509 certificate", 0},
-		{"truncated", truncated, "PEM block 1 is malformed", 0},
+		// Text around blocks is ignored as OpenSSL ignores it; PEM markers
+		// outside a well-formed block are not (see internal/x509util).
+		{"text before", "hello\n" + a.CertPEM, "", 1},
+		{"text after", a.CertPEM + "trailing", "", 1},
+		{"text between", a.CertPEM + "x\n" + b.CertPEM, "", 2},
+		{"stray marker", a.CertPEM + "-----END CERTIFICATE-----\n", "holds a PEM marker", 0},
+		{"key block", a.CertPEM + key, `PEM block 2 (line 10) is a "PRIVATE KEY"`, 0},
+		{"headers", withHeader, "PEM block 1 (line 1) has PEM headers", 0},
+		{"bad DER", b.CertPEM + notCert, "PEM block 2 (line 10) is not a valid X.509 certificate", 0},
+		{"truncated", truncated, "PEM block 1 (line 1) is malformed", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,14 +76,8 @@ func TestParseIssuerErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A CA certificate whose keyUsage lacks keyCertSign.
-	noSignKey, _ := GenerateKey(KeyECDSAP256, testRand(1))
-	tmpl := &x509.Certificate{SerialNumber: bigOne(), RawSubject: mustMarshal(t, Subject{CommonName: "nosign"}), NotBefore: t0, NotAfter: t0.Add(time.Hour),
-		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(testRand(1), tmpl, tmpl, noSignKey.Public(), noSignKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noSign := EncodeCertificatesPEM(mustParse(t, der))
+	noSign := testpki.NewCAFrom(t, &x509.Certificate{Subject: pkix.Name{CommonName: "nosign"}, NotBefore: t0, NotAfter: t0.Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature}, nil).PEM
 
 	cases := []struct {
 		name                   string
@@ -87,12 +87,12 @@ func TestParseIssuerErrors(t *testing.T) {
 		{"not a CA", leaf.CertPEM, leaf.PrivateKeyPEM, "", `certificate "CN=db" is not a CA`, false},
 		{"no keyCertSign", noSign, "", "", "lacks keyCertSign", false},
 		{"two certs", root.CertPEM + other.CertPEM, root.PrivateKeyPEM, "", "holds 2 certificates", false},
-		{"malformed cert", "-----BEGIN CERTIFICATE-----\nno#pe\n-----END CERTIFICATE-----\n", root.PrivateKeyPEM, "", "issuer certificate: PEM block 1 is malformed", false},
-		{"trailing garbage", root.CertPEM + "junk", root.PrivateKeyPEM, "", "issuer certificate: unexpected data after PEM block 1", false},
+		{"malformed cert", "-----BEGIN CERTIFICATE-----\nno#pe\n-----END CERTIFICATE-----\n", root.PrivateKeyPEM, "", "issuer certificate: PEM block 1 (line 1) is malformed", false},
+		{"stray marker", root.CertPEM + "x-----BEGIN", root.PrivateKeyPEM, "", "issuer certificate: line 12 holds a PEM marker", false},
 		{"key mismatch", root.CertPEM, other.PrivateKeyPEM, "", "does not match the public key", false},
 		{"key malformed", root.CertPEM, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "", "issuer private key: cannot parse", false},
 		{"key empty", root.CertPEM, "", "", "issuer private key: private key PEM is empty", false},
-		{"chain garbage", inter.CertPEM, inter.PrivateKeyPEM, root.CertPEM + "junk", "issuer chain: unexpected data after PEM block 1", true},
+		{"chain garbage", inter.CertPEM, inter.PrivateKeyPEM, root.CertPEM + "-----END junk", "issuer chain: line 12 holds a PEM marker", true},
 		{"chain not linking", inter.CertPEM, inter.PrivateKeyPEM, other.CertPEM, `certificate 1 "CN=Other,O=pgtls tests" does not link to the issuer`, true},
 		{"chain extra after root", inter.CertPEM, inter.PrivateKeyPEM, root.CertPEM + other.CertPEM, `certificate 2 "CN=Other,O=pgtls tests" does not link to the issuer: the path from the issuer already reaches the self-signed root`, true},
 		{"chain same name wrong key", inter.CertPEM, inter.PrivateKeyPEM, fakeRoot.CertPEM, "has the name of the issuer of", true},
@@ -136,21 +136,3 @@ func TestParseIssuerErrors(t *testing.T) {
 }
 
 func bigOne() *big.Int { return big.NewInt(1) }
-
-func mustMarshal(t *testing.T, s Subject) []byte {
-	t.Helper()
-	der, err := s.marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}
-
-func mustParse(t *testing.T, der []byte) *x509.Certificate {
-	t.Helper()
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}

@@ -2,60 +2,14 @@ package pki
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strings"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
-
-// matchDNSConstraint reports whether name falls under the DNS name
-// constraint base, with OpenSSL's nc_dns semantics (which Go shares):
-// "example.com" matches example.com and names below it, ".example.com" only
-// names below it; comparison is case-insensitive.
-func matchDNSConstraint(name, base string) bool {
-	name, base = strings.ToLower(name), strings.ToLower(base)
-	if base == "" {
-		return true
-	}
-	if len(name) > len(base) {
-		tail := name[len(name)-len(base):]
-		if base[0] != '.' && name[len(name)-len(base)-1] != '.' {
-			return false
-		}
-		return tail == base
-	}
-	return name == base
-}
-
-// cnAsDNSName returns the common name when OpenSSL would treat it as a DNS
-// name for name constraints (cn2dnsid: letters, digits, "_", inner "-" and
-// at least one inner "."), else "".
-func cnAsDNSName(cn string) string {
-	if cn == "" {
-		return ""
-	}
-	isDNS := false
-	for i := 0; i < len(cn); i++ {
-		c := cn[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' {
-			continue
-		}
-		if i > 0 && i < len(cn)-1 {
-			if c == '-' {
-				continue
-			}
-			if c == '.' && cn[i+1] != '.' && cn[i-1] != '-' && cn[i+1] != '-' {
-				isDNS = true
-				continue
-			}
-		}
-		return ""
-	}
-	if isDNS {
-		return cn
-	}
-	return ""
-}
 
 func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
 	a, ok := netip.AddrFromSlice(n.IP)
@@ -93,30 +47,22 @@ func checkNameConstraints(chain []*x509.Certificate, dnsNames []string, ips []ne
 		dns = append(dns, named{"DNS name", d})
 	}
 	if len(dnsNames) == 0 {
-		if c := cnAsDNSName(cn); c != "" {
+		// pgtls validates subjects (no NUL), so the only possible error of
+		// CNAsDNSID cannot occur; a name it refuses is not host-like.
+		if c, err := x509util.CNAsDNSID(cn); err == nil && c != "" {
 			dns = append(dns, named{"common name (OpenSSL checks a host-like CN when there is no DNS SAN)", c})
 		}
 	}
 	for _, ca := range chain {
 		for _, n := range dns {
-			if len(ca.PermittedDNSDomains) > 0 {
-				ok := false
-				for _, base := range ca.PermittedDNSDomains {
-					if matchDNSConstraint(n.name, base) {
-						ok = true
-						break
-					}
-				}
-				if !ok {
-					return fmt.Errorf("%s %q is outside the permitted DNS domains [%s] of CA %s: verifiers would reject the certificate",
-						n.kind, n.name, strings.Join(ca.PermittedDNSDomains, ", "), describeCert(ca))
-				}
-			}
-			for _, base := range ca.ExcludedDNSDomains {
-				if matchDNSConstraint(n.name, base) {
+			var nce *x509util.NameConstraintError
+			if err := x509util.CheckDNSConstraints(n.name, ca); errors.As(err, &nce) {
+				if nce.Excluded {
 					return fmt.Errorf("%s %q falls under the excluded DNS domain %q of CA %s: verifiers would reject the certificate",
-						n.kind, n.name, base, describeCert(ca))
+						n.kind, n.name, nce.ExcludedBase, describeCert(ca))
 				}
+				return fmt.Errorf("%s %q is outside the permitted DNS domains [%s] of CA %s: verifiers would reject the certificate",
+					n.kind, n.name, strings.Join(nce.Permitted, ", "), describeCert(ca))
 			}
 		}
 		permitted := prefixesOf(ca.PermittedIPRanges)

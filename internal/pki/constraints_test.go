@@ -2,11 +2,14 @@ package pki
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 )
 
 // TestNameConstraintsRefusedLikeGoVerify proves the issuer side refuses
@@ -95,15 +98,9 @@ func TestNameConstraintsCNAndClients(t *testing.T) {
 }
 
 func TestChainEKURestriction(t *testing.T) {
-	key, _ := GenerateKey(KeyECDSAP256, testRand(8))
-	tmpl := &x509.Certificate{SerialNumber: bigOne(), RawSubject: mustMarshal(t, Subject{CommonName: "server-only CA"}), NotBefore: t0.Add(-time.Hour), NotAfter: t0.Add(1000 * time.Hour),
-		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(testRand(1), tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, _ := MarshalPrivateKeyPEM(key)
-	iss, err := ParseIssuer(EncodeCertificatesPEM(mustParse(t, der)), keyPEM, "")
+	ca := testpki.NewCAFrom(t, &x509.Certificate{Subject: pkix.Name{CommonName: "server-only CA"}, NotBefore: t0.Add(-time.Hour), NotAfter: t0.Add(1000 * time.Hour),
+		KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, nil)
+	iss, err := ParseIssuer(ca.PEM, ca.KeyPEM, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,22 +5,31 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"fmt"
+	"strings"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
 
-// CertInfo describes a certificate.
+// CertInfo describes a certificate as OpenSSL reads it.
 type CertInfo struct {
+	PEM                                   string // the certificate alone
 	Subject, Issuer                       string // RFC 2253, as RFC2253 renders them
-	CommonName                            string
+	CommonName                            string // the first CN, the one PostgreSQL and libpq use
 	DNSNames, IPAddresses, EmailAddresses []string
-	Serial                                string // decimal
+	Serial                                string // decimal, negative when the certificate says so
 	NotBefore, NotAfter                   time.Time
 	FingerprintSHA256, FingerprintSHA1    string // lowercase hex, no separators
 	IsCA                                  bool
-	KeyType                               string // a KeyType name, or "rsa-<bits>"
-	SignatureAlgorithm                    string // Go's name, e.g. "ECDSA-SHA256"
+	KeyType                               string // see KeyTypeOfCertificate
+	SignatureAlgorithm                    string // x509util.SignatureAlgorithmName: "ECDSA-SHA256", "Ed448", ...
 	SubjectKeyID, AuthorityKeyID          string // lowercase hex, "" when absent
-	SelfSigned                            bool
+	// SelfSigned: the subject names itself as issuer and the signature
+	// verifies with the certificate's own key; nil when the names match but
+	// pgtls cannot check the signature (ECDSA on curves Go lacks, RSASSA-PSS
+	// with an MGF1 hash other than the message hash).
+	SelfSigned *bool
 }
 
 // FingerprintSHA256 is the SHA-256 of the DER certificate in lowercase hex
@@ -61,15 +70,48 @@ func SerialString(c *x509.Certificate) string {
 	return c.SerialNumber.String()
 }
 
-// Describe summarises a certificate (the zero CertInfo for nil).
+// KeyTypeOfCertificate names the public key of c in key_type terms: the
+// KeyType names and "rsa-<bits>" / "ecdsa-<curve>" as KeyTypeOf gives them
+// for keys Go decodes; "rsa-pss-<bits>" for RSASSA-PSS keys, "ed448",
+// "x25519", "x448", "dsa-<bits>", "ecdsa-<curve>" with OpenSSL's lower-case
+// curve name ("ecdsa-brainpoolp256r1", "ecdsa-secp256k1"),
+// "ecdsa-explicit" for explicit curve parameters; the dotted OID of any
+// other algorithm.
+func KeyTypeOfCertificate(c *x509.Certificate) string {
+	info, err := x509util.ParsePublicKeyInfo(c.RawSubjectPublicKeyInfo)
+	if err != nil {
+		return "unknown"
+	}
+	if info.Name != "rsa-pss" && c.PublicKey != nil {
+		if kt := KeyTypeOf(c.PublicKey); kt != "unknown" {
+			return kt
+		}
+	}
+	bits := func(prefix string) string {
+		if info.Bits == 0 {
+			return prefix
+		}
+		return fmt.Sprintf("%s-%d", prefix, info.Bits)
+	}
+	switch info.Name {
+	case "rsa", "rsa-pss", "dsa":
+		return bits(info.Name)
+	case "ecdsa":
+		return "ecdsa-" + strings.ToLower(strings.ReplaceAll(info.Curve, "-", ""))
+	}
+	return info.Name
+}
+
+// Describe summarises a certificate (the zero CertInfo for nil). It handles
+// certificates from x509util.ParseCertificateLax.
 func Describe(c *x509.Certificate) CertInfo {
 	if c == nil {
 		return CertInfo{}
 	}
 	info := CertInfo{
+		PEM:                EncodeCertificatesPEM(c),
 		Subject:            RFC2253(c),
 		Issuer:             issuerRFC2253(c),
-		CommonName:         c.Subject.CommonName,
 		DNSNames:           append([]string{}, c.DNSNames...),
 		IPAddresses:        []string{},
 		EmailAddresses:     append([]string{}, c.EmailAddresses...),
@@ -79,14 +121,35 @@ func Describe(c *x509.Certificate) CertInfo {
 		FingerprintSHA256:  FingerprintSHA256(c),
 		FingerprintSHA1:    FingerprintSHA1(c),
 		IsCA:               c.BasicConstraintsValid && c.IsCA,
-		KeyType:            KeyTypeOf(c.PublicKey),
-		SignatureAlgorithm: c.SignatureAlgorithm.String(),
+		KeyType:            KeyTypeOfCertificate(c),
+		SignatureAlgorithm: x509util.SignatureAlgorithmName(c),
 		SubjectKeyID:       SubjectKeyIDHex(c),
 		AuthorityKeyID:     hex.EncodeToString(c.AuthorityKeyId),
-		SelfSigned:         isSelfSigned(c),
+	}
+	if cns, _ := x509util.CommonNames(c.RawSubject); len(cns) > 0 {
+		info.CommonName = cns[0]
 	}
 	for _, ip := range c.IPAddresses {
 		info.IPAddresses = append(info.IPAddresses, ip.String())
 	}
+	if ss, known := x509util.SelfSigned(c); known {
+		info.SelfSigned = &ss
+	}
 	return info
+}
+
+// DescribeCertificatesPEM describes every certificate of a PEM text that
+// OpenSSL can read, including those crypto/x509 refuses (negative serials,
+// curves Go lacks; see x509util.ParseCertificateLax), in order. The PEM
+// rule is x509util's.
+func DescribeCertificatesPEM(s string) ([]CertInfo, error) {
+	certs, err := x509util.ParseCertificatesPEMLax(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CertInfo, len(certs))
+	for i, c := range certs {
+		out[i] = Describe(c)
+	}
+	return out, nil
 }

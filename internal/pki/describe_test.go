@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 )
 
 func TestDescribe(t *testing.T) {
@@ -24,7 +27,7 @@ func TestDescribe(t *testing.T) {
 		FingerprintSHA256: hex.EncodeToString(s256[:]), FingerprintSHA1: hex.EncodeToString(s1[:]),
 		IsCA: false, KeyType: "rsa-2048", SignatureAlgorithm: "ECDSA-SHA256",
 		SubjectKeyID: hex.EncodeToString(srv.Cert.SubjectKeyId), AuthorityKeyID: hex.EncodeToString(root.Cert.SubjectKeyId),
-		SelfSigned: false,
+		SelfSigned: boolPtr(false), PEM: srv.CertPEM,
 	}
 	if !reflect.DeepEqual(info, want) {
 		t.Errorf("Describe =\n%+v\nwant\n%+v", info, want)
@@ -33,7 +36,7 @@ func TestDescribe(t *testing.T) {
 		t.Error("hex lengths")
 	}
 	rinfo := Describe(root.Cert)
-	if !rinfo.IsCA || !rinfo.SelfSigned || rinfo.AuthorityKeyID != "" || rinfo.Subject != rinfo.Issuer {
+	if !rinfo.IsCA || rinfo.SelfSigned == nil || !*rinfo.SelfSigned || rinfo.AuthorityKeyID != "" || rinfo.Subject != rinfo.Issuer {
 		t.Errorf("root info %+v", rinfo)
 	}
 	if !reflect.DeepEqual(Describe(nil), CertInfo{}) || FingerprintSHA256(nil) != "" || SubjectKeyIDHex(nil) != "" || SerialString(nil) != "" || RFC2253(nil) != "" {
@@ -69,15 +72,6 @@ func FuzzParsePrivateKeyPEM(f *testing.F) {
 	})
 }
 
-func FuzzFormatDN(f *testing.F) {
-	der, _ := Subject{CommonName: "a,b", EmailAddress: "x@y.z", Country: "DE"}.marshal()
-	f.Add(der)
-	f.Add([]byte{0x30, 0x00})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_ = formatDN(b)
-	})
-}
-
 func FuzzValidators(f *testing.F) {
 	for _, s := range []string{"*.example.com", "a.*.b", "pg_x", "public", "\xff"} {
 		f.Add(s)
@@ -89,4 +83,54 @@ func FuzzValidators(f *testing.F) {
 		_ = (Subject{CommonName: s, EmailAddress: s, Country: s}).Validate()
 		_, _ = ParseKeyType(s)
 	})
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// TestDescribeMatchesOpenSSL describes every certificate of the openssl
+// corpus (RSA with every digest, RSA-PSS, NIST/brainpool/secp256k1/explicit
+// EC, Ed25519, Ed448, DSA, negative and zero serials, foreign-signed) and
+// compares each field with what openssl prints for it.
+func TestDescribeMatchesOpenSSL(t *testing.T) {
+	bin := requireOpenSSL(t)
+	o := testpki.OpenSSL{Bin: bin, Dir: t.TempDir()}
+	corpus := testpki.OpenSSLCorpus(t, bin)
+	var all strings.Builder
+	for _, cc := range corpus {
+		all.WriteString(cc.Name + "\n" + cc.PEM)
+	}
+	infos, err := DescribeCertificatesPEM(all.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != len(corpus) {
+		t.Fatalf("%d certificates described, %d in the corpus", len(infos), len(corpus))
+	}
+	for i, cc := range corpus {
+		t.Run(cc.Name, func(t *testing.T) {
+			f := o.ReadFacts(t, cc.PEM)
+			got := infos[i]
+			want := CertInfo{
+				PEM: cc.PEM, Subject: f.Subject, Issuer: f.Issuer, CommonName: f.FirstCN,
+				DNSNames: nonNil(f.DNSNames), IPAddresses: nonNil(f.IPs), EmailAddresses: nonNil(f.Emails),
+				Serial: f.Serial.String(), NotBefore: f.NotBefore, NotAfter: f.NotAfter,
+				FingerprintSHA256: f.SHA256, FingerprintSHA1: f.SHA1, IsCA: f.IsCA,
+				KeyType: f.ExpectedKeyType(t), SignatureAlgorithm: f.ExpectedSignatureName(t),
+				SubjectKeyID: f.SKI, AuthorityKeyID: f.AKI,
+			}
+			if cc.SelfSignatureCheckable {
+				want.SelfSigned = boolPtr(f.Subject == f.Issuer && f.SelfSignatureVerifies)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Describe =\n%+v\nopenssl says\n%+v", got, want)
+			}
+		})
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

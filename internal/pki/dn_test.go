@@ -1,15 +1,15 @@
 package pki
 
 import (
-	"encoding/asn1"
 	"strings"
 	"testing"
 	"time"
 )
 
-// dnCases are tricky subjects with the string OpenSSL's XN_FLAG_RFC2253
-// prints for them (checked against the openssl binary in
-// TestRFC2253MatchesOpenSSL).
+// dnCases are tricky subjects pgtls issues with the string OpenSSL's
+// XN_FLAG_RFC2253 prints for them (checked against the openssl binary in
+// TestRFC2253MatchesOpenSSL; the formatter itself and foreign string types
+// are tested in internal/x509util).
 var dnCases = []struct {
 	name string
 	sub  Subject
@@ -66,49 +66,6 @@ func TestRFC2253EqualsSubjectDNFor(t *testing.T) {
 				t.Errorf("Describe subject/issuer = %q / %q", Describe(is.Cert).Subject, Describe(is.Cert).Issuer)
 			}
 		})
-	}
-}
-
-func TestRFC2253StringTypes(t *testing.T) {
-	// Foreign certificates may use other string types, multi-valued RDNs
-	// and attributes OpenSSL does not know.
-	mk := func(rdns ...rdnSET) []byte {
-		der, err := asn1.Marshal(rdns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return der
-	}
-	val := func(tag int, b []byte) asn1.RawValue {
-		return asn1.RawValue{Class: asn1.ClassUniversal, Tag: tag, Bytes: b}
-	}
-	bmp := []byte{0x00, 'J', 0x00, 0xFC, 0x00, 'r'} // "Jür" in BMPString
-	cases := []struct {
-		name string
-		der  []byte
-		want string
-	}{
-		{"printable", mk(rdnSET{{oidCommonName, val(asn1.TagPrintableString, []byte("x y"))}}), "CN=x y"},
-		{"t61 latin1", mk(rdnSET{{oidCommonName, val(asn1.TagT61String, []byte{'J', 0xFC})}}), `CN=J\C3\BC`},
-		{"bmp", mk(rdnSET{{oidCommonName, val(asn1.TagBMPString, bmp)}}), `CN=J\C3\BCr`},
-		{"control char", mk(rdnSET{{oidCommonName, val(asn1.TagUTF8String, []byte("a\nb"))}}), `CN=a\0Ab`},
-		{"multi-valued reversed", mk(
-			rdnSET{{oidCountry, val(asn1.TagPrintableString, []byte("DE"))}},
-			rdnSET{{oidOrganization, val(asn1.TagUTF8String, []byte("o"))}, {oidOrganizationalUnit, val(asn1.TagUTF8String, []byte("u"))}},
-		), "OU=u+O=o,C=DE"},
-		{"unknown oid", mk(rdnSET{{asn1.ObjectIdentifier{1, 2, 3, 4}, val(asn1.TagUTF8String, []byte("v"))}}), "1.2.3.4=#0C0176"},
-		{"octet string value", mk(rdnSET{{oidCommonName, val(asn1.TagOctetString, []byte{1, 2})}}), "CN=#04020102"},
-		{"empty", mk(), ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := formatDN(tc.der); got != tc.want {
-				t.Errorf("formatDN = %q, want %q", got, tc.want)
-			}
-		})
-	}
-	if got := formatDN([]byte{0x30, 0x05, 0x01}); got != "" {
-		t.Errorf("formatDN(garbage) = %q, want empty", got)
 	}
 }
 

@@ -24,6 +24,9 @@
 //     digitalSignature (+keyEncipherment for RSA), EKU serverAuth or
 //     clientAuth, SKI and AKI. Servers need at least one SAN, because Go
 //     (and therefore pgx) never falls back to the common name.
+//   - A signing CA (or a CA of its chain) that carries a critical extension
+//     OpenSSL or Go does not process is refused when it is parsed
+//     (ParseIssuerCert): verifiers reject everything it signs.
 //   - The issuer side refuses what a verifier would reject: intermediates
 //     beyond a pathlen, names outside a DNS or IP name constraint anywhere up
 //     the chain (including a host-like CN when there is no DNS SAN, which
@@ -41,4 +44,8 @@
 // same keys, rand and now the DER is identical (ECDSA signatures are
 // randomised by Go itself; Ed25519 and RSA PKCS#1 v1.5 ones are not). Errors name the bad value
 // and the rule it breaks, and never contain key material.
+//
+// PEM parsing, the RFC 2253 DN, OpenSSL's name rules and certificate
+// description for algorithms Go lacks come from internal/x509util, shared
+// with internal/check.
 package pki

@@ -7,12 +7,11 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
@@ -107,11 +106,7 @@ func requireOpenSSL(t testing.TB) string {
 // openssl runs the openssl binary and returns combined output and error.
 func openssl(t testing.TB, stdin string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(requireOpenSSL(t), args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=C"}
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return testpki.OpenSSL{Bin: requireOpenSSL(t)}.Run(t, stdin, args...)
 }
 
 func writeFile(t testing.TB, dir, name, content string) string {

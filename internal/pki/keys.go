@@ -14,6 +14,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/x509util"
 )
 
 // KeyType names a key algorithm and size.
@@ -132,60 +134,21 @@ func KeyTypeOf(pub crypto.PublicKey) string {
 	return "unknown"
 }
 
-// ParsePrivateKeyPEM reads exactly one private key PEM block: PKCS#8
-// ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY").
-// Encrypted keys are refused. Errors never contain key material.
+// ParsePrivateKeyPEM reads exactly one unencrypted private key PEM block
+// (PKCS#8, PKCS#1 or SEC1; see x509util.ParsePrivateKeyPEM for the PEM
+// rule) and applies pgtls's key policy: RSA keys need at least 2048 bits,
+// ECDSA keys a P-256, P-384 or P-521 curve. Errors never contain key
+// material.
 func ParsePrivateKeyPEM(s string) (crypto.Signer, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, errors.New("private key PEM is empty")
-	}
-	trimmed := strings.TrimLeft(s, " \t\r\n")
-	if !strings.HasPrefix(trimmed, "-----BEGIN ") {
-		return nil, errors.New("private key is not PEM: it must start with a \"-----BEGIN ...-----\" line")
-	}
-	block, rest := pem.Decode([]byte(trimmed))
-	if block == nil {
-		return nil, errors.New("private key PEM is malformed (bad base64 or missing \"-----END ...-----\" line)")
-	}
-	if strings.TrimSpace(string(rest)) != "" {
-		if next, _ := pem.Decode(rest); next != nil {
-			return nil, fmt.Errorf("private key PEM holds more than one block (second block is %q); give exactly one key", next.Type)
-		}
-		return nil, errors.New("private key PEM has trailing data after the key block")
-	}
-	if _, ok := block.Headers["DEK-Info"]; ok || block.Type == "ENCRYPTED PRIVATE KEY" {
-		return nil, fmt.Errorf("private key PEM block %q is encrypted; give an unencrypted key", block.Type)
-	}
-	var (
-		key any
-		err error
-	)
-	switch block.Type {
-	case "PRIVATE KEY":
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(block.Bytes)
-	default:
-		return nil, fmt.Errorf("PEM block type %q is not a private key: expected \"PRIVATE KEY\" (PKCS#8), "+
-			"\"RSA PRIVATE KEY\" (PKCS#1) or \"EC PRIVATE KEY\" (SEC1)", block.Type)
-	}
+	signer, err := x509util.ParsePrivateKeyPEM(s)
 	if err != nil {
-		// The x509 errors describe structure only, never key bytes.
-		return nil, fmt.Errorf("cannot parse %q PEM block: %v", block.Type, err)
-	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("%q PEM block holds a %T, which cannot sign", block.Type, key)
+		return nil, err
 	}
 	switch k := signer.(type) {
 	case *rsa.PrivateKey:
 		if k.N.BitLen() < 2048 {
 			return nil, fmt.Errorf("RSA private key has %d bits: at least 2048 are required", k.N.BitLen())
 		}
-	case ed25519.PrivateKey:
-		// value type; fine
 	case *ecdsa.PrivateKey:
 		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() && k.Curve != elliptic.P521() {
 			return nil, fmt.Errorf("ECDSA private key on unsupported curve %s", k.Curve.Params().Name)
@@ -198,7 +161,7 @@ func ParsePrivateKeyPEM(s string) (crypto.Signer, error) {
 func MarshalPrivateKeyPEM(key crypto.Signer) (string, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return "", fmt.Errorf("cannot encode private key as PKCS#8: %v", err)
+		return "", fmt.Errorf("cannot encode private key as PKCS#8: %w", err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
 }
@@ -207,7 +170,7 @@ func MarshalPrivateKeyPEM(key crypto.Signer) (string, error) {
 func MarshalPublicKeyPEM(pub crypto.PublicKey) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return "", fmt.Errorf("cannot encode public key: %v", err)
+		return "", fmt.Errorf("cannot encode public key: %w", err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
 }
@@ -221,7 +184,7 @@ func PKCS8DERBase64(key crypto.Signer) (string, error) {
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return "", fmt.Errorf("cannot encode private key as PKCS#8: %v", err)
+		return "", fmt.Errorf("cannot encode private key as PKCS#8: %w", err)
 	}
 	return base64.StdEncoding.EncodeToString(der), nil
 }

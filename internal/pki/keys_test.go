@@ -97,10 +97,10 @@ func TestParsePrivateKeyPEM(t *testing.T) {
 	encrypted := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00"}, Bytes: sec1DER}))
 	cases := map[string]struct{ in, want string }{
 		"empty":       {"", "empty"},
-		"not pem":     {"hello " + secret, "not PEM"},
-		"two keys":    {pk8 + sec1, "more than one block"},
-		"trailing":    {pk8 + secret, "trailing data"},
-		"certificate": {mustRoot(t, caReq("k", KeyEd25519)).CertPEM, `"CERTIFICATE" is not a private key`},
+		"not pem":     {"hello " + secret, "no private key found"},
+		"two keys":    {pk8 + sec1, "is a second private key"},
+		"trailing":    {pk8 + secret + "-----END", "holds a PEM marker"},
+		"certificate": {mustRoot(t, caReq("k", KeyEd25519)).CertPEM, `"CERTIFICATE", not a private key`},
 		"encrypted":   {encrypted, "encrypted"},
 		"pkcs8 enc":   {strings.ReplaceAll(pk8, "PRIVATE KEY", "ENCRYPTED PRIVATE KEY"), "encrypted"},
 		"corrupt":     {"-----BEGIN PRIVATE KEY-----\n" + base64.StdEncoding.EncodeToString([]byte("0123456789")) + "\n-----END PRIVATE KEY-----\n", "cannot parse"},

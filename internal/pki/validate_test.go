@@ -64,35 +64,6 @@ func TestValidateDNSConstraint(t *testing.T) {
 	}
 }
 
-func TestMatchDNSConstraint(t *testing.T) {
-	cases := []struct {
-		name, base string
-		want       bool
-	}{
-		{"example.com", "example.com", true},
-		{"db.example.com", "example.com", true},
-		{"DB.Example.com", "example.COM", true},
-		{"badexample.com", "example.com", false},
-		{"example.com", ".example.com", false},
-		{"db.example.com", ".example.com", true},
-		{"a.b.example.com", ".example.com", true},
-		{"*.example.com", "example.com", true},
-		{"example.org", "example.com", false},
-		{"com", "example.com", false},
-	}
-	for _, tc := range cases {
-		if got := matchDNSConstraint(tc.name, tc.base); got != tc.want {
-			t.Errorf("matchDNSConstraint(%q, %q) = %v", tc.name, tc.base, got)
-		}
-	}
-	for cn, want := range map[string]string{"db.example.com": "db.example.com", "10.0.0.1": "10.0.0.1", "alice": "", "app_user": "",
-		"a.b_c": "a.b_c", ".a": "", "a.": "", "a..b": "", "a-.b": "", "*.x.com": "", "Alice Example": ""} {
-		if got := cnAsDNSName(cn); got != want {
-			t.Errorf("cnAsDNSName(%q) = %q, want %q", cn, got, want)
-		}
-	}
-}
-
 func TestValidateRoleName(t *testing.T) {
 	ok := []string{"alice", "app_user", "Alice", "PUBLIC", "None", "Pg_monitor", "pg", "pgx_user", "user with space", "ünïcödé",
 		strings.Repeat("a", 63), strings.Repeat("é", 31) + "a", "current_user", "a\"b"}

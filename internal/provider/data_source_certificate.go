@@ -58,35 +58,45 @@ func (d *certificateDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Parses PEM certificates (one or a whole chain), for example a CA that came from " +
-			"elsewhere, and exposes their fields. Nothing is contacted.",
+			"elsewhere, and exposes their fields as OpenSSL reads them, including certificates Go's crypto/x509 " +
+			"refuses (negative serial numbers, elliptic curves Go lacks, Ed448, RSA-PSS keys). Text around the PEM " +
+			"blocks is ignored as OpenSSL ignores it; a PEM marker outside a well-formed block is an error. Nothing is contacted.",
 		Attributes: map[string]schema.Attribute{
 			"pem": schema.StringAttribute{
 				MarkdownDescription: "One or more PEM `CERTIFICATE` blocks.",
 				Required:            true,
-				Validators:          []validator.String{certificatePEMValidator()},
+				Validators:          []validator.String{describablePEMValidator()},
 			},
 			"certificates": schema.ListNestedAttribute{
 				MarkdownDescription: "The certificates, in the order they appear in `pem`.",
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"cert_pem":            str("This certificate alone, in PEM format."),
-					"subject":             str("Subject DN in RFC 2253 form (as PostgreSQL's `clientname=DN` compares it)."),
-					"issuer":              str("Issuer DN in RFC 2253 form."),
-					"common_name":         str("Subject common name."),
-					"dns_names":           list("subjectAltName DNS names."),
-					"ip_addresses":        list("subjectAltName IP addresses."),
-					"email_addresses":     list("subjectAltName e-mail addresses."),
-					"serial_number":       str("Serial number (decimal)."),
-					"not_before":          str("Start of validity (RFC 3339)."),
-					"not_after":           str("End of validity (RFC 3339)."),
-					"fingerprint_sha256":  str("SHA-256 fingerprint of the DER certificate, lowercase hex."),
-					"fingerprint_sha1":    str("SHA-1 fingerprint of the DER certificate, lowercase hex."),
-					"is_ca":               schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether basicConstraints says CA:TRUE."},
-					"self_signed":         schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the certificate is self-signed (a root)."},
-					"key_type":            str("Public key type, in `key_type` terms (`ecdsa-p256`, `rsa-2048`, ...)."),
-					"signature_algorithm": str("Signature algorithm, for example `ECDSA-SHA256`."),
-					"subject_key_id":      str("Subject key identifier, lowercase hex."),
-					"authority_key_id":    str("Authority key identifier, lowercase hex."),
+					"cert_pem":           str("This certificate alone, in PEM format."),
+					"subject":            str("Subject DN in RFC 2253 form (as PostgreSQL's `clientname=DN` compares it)."),
+					"issuer":             str("Issuer DN in RFC 2253 form."),
+					"common_name":        str("The first subject common name (the one PostgreSQL and libpq use)."),
+					"dns_names":          list("subjectAltName DNS names."),
+					"ip_addresses":       list("subjectAltName IP addresses."),
+					"email_addresses":    list("subjectAltName e-mail addresses."),
+					"serial_number":      str("Serial number in decimal, with a leading `-` for the negative serials some old CAs wrote (OpenSSL reads them; Go refuses them)."),
+					"not_before":         str("Start of validity (RFC 3339)."),
+					"not_after":          str("End of validity (RFC 3339)."),
+					"fingerprint_sha256": str("SHA-256 fingerprint of the DER certificate, lowercase hex."),
+					"fingerprint_sha1":   str("SHA-1 fingerprint of the DER certificate, lowercase hex."),
+					"is_ca":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether basicConstraints says CA:TRUE."},
+					"self_signed": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the certificate is self-signed: its " +
+						"subject names itself as issuer and its signature verifies with its own public key. `null` when the names match but " +
+						"the signature cannot be checked (ECDSA on curves Go lacks such as brainpool or secp256k1, RSA-PSS with an MGF1 hash " +
+						"other than the message hash)."},
+					"key_type": str("Public key type, in `key_type` terms (`ecdsa-p256`, `rsa-2048`, `ed25519`, ...), extended to keys " +
+						"pgtls does not issue: `rsa-pss-<bits>`, `ed448`, `x25519`, `x448`, `dsa-<bits>`, `ecdsa-<curve>` with OpenSSL's " +
+						"lower-case curve name (`ecdsa-brainpoolp256r1`), `ecdsa-explicit`; the dotted OID of any other algorithm."),
+					"signature_algorithm": str("Signature algorithm in Go's naming (`ECDSA-SHA256`, `SHA256-RSA`, `SHA256-RSAPSS`, `Ed25519`), " +
+						"extended in the same style to what Go does not name (`Ed448`, `ECDSA-SHA224`, `SHA3-256-RSA`, `DSA-SHA256`, " +
+						"`SHA256-RSAPSS (MGF1-SHA256, salt 222)` for RSA-PSS parameters Go does not accept); the dotted OID of an algorithm " +
+						"neither knows."),
+					"subject_key_id":   str("Subject key identifier, lowercase hex."),
+					"authority_key_id": str("Authority key identifier, lowercase hex."),
 				}},
 			},
 		},
@@ -99,17 +109,16 @@ func (d *certificateDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	certs, err := pki.ParseCertificatesPEM(m.PEM.ValueString())
+	infos, err := pki.DescribeCertificatesPEM(m.PEM.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("pem"), "Invalid certificate PEM", err.Error())
 		return
 	}
 	objType := types.ObjectType{AttrTypes: certInfoAttrTypes}
 	var elems []attr.Value
-	for _, c := range certs {
-		info := pki.Describe(c)
+	for _, info := range infos {
 		obj, diags := types.ObjectValue(certInfoAttrTypes, map[string]attr.Value{
-			"cert_pem":            types.StringValue(pki.EncodeCertificatesPEM(c)),
+			"cert_pem":            types.StringValue(info.PEM),
 			"subject":             types.StringValue(info.Subject),
 			"issuer":              types.StringValue(info.Issuer),
 			"common_name":         types.StringValue(info.CommonName),
@@ -122,7 +131,7 @@ func (d *certificateDataSource) Read(ctx context.Context, req datasource.ReadReq
 			"fingerprint_sha256":  types.StringValue(info.FingerprintSHA256),
 			"fingerprint_sha1":    types.StringValue(info.FingerprintSHA1),
 			"is_ca":               types.BoolValue(info.IsCA),
-			"self_signed":         types.BoolValue(info.SelfSigned),
+			"self_signed":         types.BoolPointerValue(info.SelfSigned),
 			"key_type":            types.StringValue(info.KeyType),
 			"signature_algorithm": types.StringValue(info.SignatureAlgorithm),
 			"subject_key_id":      types.StringValue(info.SubjectKeyID),
@@ -143,4 +152,17 @@ func stringList(vals []string) types.List {
 		elems = append(elems, types.StringValue(v))
 	}
 	return types.ListValueMust(types.StringType, elems)
+}
+
+// describablePEMValidator accepts what pgtls_certificate can describe: every
+// certificate OpenSSL reads, not only those Go verifies with.
+func describablePEMValidator() validator.String {
+	return funcValidator{
+		desc:    "must hold one or more PEM certificates",
+		summary: "Invalid certificate PEM",
+		check: func(s string) error {
+			_, err := pki.DescribeCertificatesPEM(s)
+			return err
+		},
+	}
 }

@@ -112,6 +112,11 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewPostgresqlConfResource,
 		NewScramVerifierResource,
 		NewLibpqBundleResource,
+		NewPgBouncerINIResource,
+		NewPgBouncerUserlistResource,
+		NewPgpoolConfResource,
+		NewPgpoolPasswdResource,
+		NewFileSetResource,
 	}
 }
 
@@ -120,12 +125,15 @@ func (p *pgtlsProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewCertificateDataSource,
 		NewConnectionCheckDataSource,
 		NewHBAParseDataSource,
+		NewHBAMatchDataSource,
+		NewHBAAccessDiffDataSource,
 	}
 }
 
 func (p *pgtlsProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		NewConninfoFunction,
+		NewHBAMatchFunction,
 	}
 }
 

@@ -59,6 +59,12 @@ func newRenderedResource[T any](typeName string, s schema.Schema, build buildFun
 	return &renderedResource[T]{typeName: typeName, schema: s, build: build}
 }
 
+// rendersInPlace marks a rendered resource for TestSchemaReplacement: every
+// input is re-rendered in place by construction (outputs are a pure function
+// of the inputs, nothing is issued or stored elsewhere), so its attributes
+// need no per-attribute replacement decision.
+func (r *renderedResource[T]) rendersInPlace() {}
+
 func (r *renderedResource[T]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + r.typeName
 }

@@ -33,20 +33,22 @@ var inPlace = map[string]map[string]string{
 	"pgtls_server_cert":     {"early_renewal_hours": "renewal window only"},
 	"pgtls_client_cert":     {"early_renewal_hours": "renewal window only"},
 
-	// Rendered resources: every output is recomputed from the inputs at
-	// plan time and nothing is issued or stored elsewhere, so an update in
-	// place is exactly a new rendering.
-	"pgtls_hba_rule": {
-		"type": "rendered", "databases": "rendered", "users": "rendered", "address": "rendered", "netmask": "rendered",
-		"method": "rendered", "clientcert": "rendered", "clientname": "rendered", "map": "rendered", "options": "rendered",
-		"comment": "rendered", "postgres_version": "rendered", "secret_options": "rendered",
+	// Files on disk: an update rewrites exactly the files that differ, each
+	// atomically (replacing the whole set would delete every file first).
+	// Only the directory replaces the set.
+	"pgtls_file_set": {
+		"files": "files rewritten in place", "sensitive_files": "files rewritten in place",
+		"owner": "ownership changed in place", "group": "ownership changed in place",
+		"layout": "only changes default modes, applied in place",
+		"reload": "how to reach the server; a reload happens only when files change",
 	},
-	"pgtls_hba_file": {
-		"rules": "rendered", "ident_maps": "rendered", "target": "rendered", "postgres_version": "rendered",
-		"header": "rendered", "lint": "rendered",
-	},
-	"pgtls_ident_map":  {"name": "rendered", "mappings": "rendered", "postgres_version": "rendered"},
-	"pgtls_ident_file": {"maps": "rendered", "postgres_version": "rendered", "header": "rendered"},
+
+	// The verifier is recomputed in place (with a fresh random salt when the
+	// password or iterations change, ModifyPlan decides): nothing else holds it.
+	"pgtls_scram_verifier": {"password": "recomputed", "iterations": "recomputed", "salt": "recomputed"},
+	// userlist.txt is re-rendered in place; verifiers computed from
+	// passwords keep their salt (in state) across updates.
+	"pgtls_pgbouncer_userlist": {"header": "rendered", "scram_iterations": "recomputed", "users": "recomputed"},
 }
 
 // TestSchemaReplacement walks the schema of every resource the provider
@@ -66,6 +68,14 @@ func TestSchemaReplacement(t *testing.T) {
 			t.Fatalf("%s: schema: %v", md.TypeName, sr.Diagnostics)
 		}
 		seen[md.TypeName] = true
+		if _, ok := r.(interface{ rendersInPlace() }); ok {
+			// Built with newRenderedResource: every input re-renders in
+			// place by construction.
+			if _, listed := inPlace[md.TypeName]; listed {
+				problems = append(problems, fmt.Sprintf("%s is a rendered resource (in place by construction) but also listed in inPlace", md.TypeName))
+			}
+			continue
+		}
 		allowed := inPlace[md.TypeName]
 		for _, name := range sortedKeys(sr.Schema.Attributes) {
 			a := sr.Schema.Attributes[name]
@@ -194,6 +204,18 @@ func requiresReplace(ctx context.Context, s schema.Schema, name string, a schema
 			req.PlanValue = resp.PlanValue
 		}
 	case schema.MapAttribute:
+		req := planmodifier.MapRequest{Path: p, Config: cfg, Plan: plan, State: state,
+			ConfigValue: planned.(basetypes.MapValue), PlanValue: planned.(basetypes.MapValue), StateValue: prior.(basetypes.MapValue)}
+		for _, m := range at.PlanModifiers {
+			var resp planmodifier.MapResponse
+			resp.PlanValue = req.PlanValue
+			m.PlanModifyMap(ctx, req, &resp)
+			if resp.RequiresReplace {
+				return true, nil
+			}
+			req.PlanValue = resp.PlanValue
+		}
+	case schema.MapNestedAttribute:
 		req := planmodifier.MapRequest{Path: p, Config: cfg, Plan: plan, State: state,
 			ConfigValue: planned.(basetypes.MapValue), PlanValue: planned.(basetypes.MapValue), StateValue: prior.(basetypes.MapValue)}
 		for _, m := range at.PlanModifiers {

@@ -261,7 +261,7 @@ func StartPostgres(t testing.TB, cfg PostgresConfig) *Postgres {
 	if cfg.SSL {
 		certPEM, keyPEM := cfg.CertPEM, cfg.KeyPEM
 		if certPEM == "" {
-			certPEM, keyPEM, err = selfSignedServerCert()
+			certPEM, keyPEM, err = SelfSignedServerCert()
 			must(err, "generate throwaway server certificate")
 		}
 		crt, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
