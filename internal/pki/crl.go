@@ -181,8 +181,11 @@ func RevocationOf(c *x509.Certificate, reason CRLReason, at time.Time) Revocatio
 //     has expired at now, and a certificate_hold entry (a suspension) as
 //     soon as it leaves the configuration.
 //
-// The work is linear in the number of entries.
-func Revocations(configured, previous []Revocation, now time.Time) []Revocation {
+// With release false, expired entries are kept: that is the list to compare
+// with the previous one to decide whether anything changed (dropping an
+// expired entry alone is no reason to re-issue a CRL; it happens at the next
+// re-issue). The work is linear in the number of entries.
+func Revocations(configured, previous []Revocation, now time.Time, release bool) []Revocation {
 	now = now.UTC().Truncate(time.Second)
 	prev := make(map[string]Revocation, len(previous))
 	for _, p := range previous {
@@ -211,7 +214,7 @@ func Revocations(configured, previous []Revocation, now time.Time) []Revocation 
 		if seen[key] || p.Reason == ReasonCertificateHold {
 			continue
 		}
-		if !p.NotAfter.IsZero() && p.NotAfter.Before(now) {
+		if release && !p.NotAfter.IsZero() && p.NotAfter.Before(now) {
 			continue
 		}
 		seen[key] = true
@@ -684,4 +687,128 @@ func RevocationsOf(crl *x509.RevocationList) []Revocation {
 		out = append(out, Revocation{Serial: new(big.Int).Set(e.SerialNumber), Time: e.RevocationTime.UTC(), Reason: CRLReason(e.ReasonCode)})
 	}
 	return out
+}
+
+// CRLIssuerFacts are what every CRL of a CA says about the CA, known from
+// its certificate alone (so at plan time).
+type CRLIssuerFacts struct {
+	DN                 string // the CA's subject, RFC 2253
+	Hash               string // OpenSSL subject hash: the CRL's name in a hashed directory
+	AuthorityKeyID     string // lowercase hex: the CA's SKI (computed when it has none)
+	SignatureAlgorithm string // Go's name, as pgtls_certificate reports it ("ECDSA-SHA256")
+}
+
+// CRLIssuerFactsOf describes the CRLs ca signs (CheckCRLIssuer must pass).
+func CRLIssuerFactsOf(ca *x509.Certificate) (CRLIssuerFacts, error) {
+	if err := CheckCRLIssuer(ca); err != nil {
+		return CRLIssuerFacts{}, err
+	}
+	alg, err := signatureAlgorithm(ca.PublicKey)
+	if err != nil {
+		return CRLIssuerFacts{}, err
+	}
+	aki := ca.SubjectKeyId
+	if len(aki) == 0 {
+		if aki, err = keyID(ca.PublicKey); err != nil {
+			return CRLIssuerFacts{}, err
+		}
+	}
+	h, err := SubjectHash(ca)
+	if err != nil {
+		return CRLIssuerFacts{}, fmt.Errorf("CA %s: subject: %w", describeCert(ca), err)
+	}
+	return CRLIssuerFacts{DN: RFC2253(ca), Hash: h, AuthorityKeyID: hex.EncodeToString(aki), SignatureAlgorithm: alg.String()}, nil
+}
+
+// RevocationField names the part of a configured entry an error is about.
+type RevocationField int
+
+const (
+	FieldEntry  RevocationField = iota // the entry as a whole
+	FieldSerial                        // serial_number
+	FieldCert                          // cert_pem
+	FieldReason                        // reason
+	FieldTime                          // revocation_time
+)
+
+// FieldError is a refusal of one field of a configured entry.
+type FieldError struct {
+	Field RevocationField
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// FieldOf returns the field an error is about (FieldEntry when it does not
+// say).
+func FieldOf(err error) RevocationField {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Field
+	}
+	return FieldEntry
+}
+
+// RevocationInput is a configured entry as written: "" means not given.
+type RevocationInput struct {
+	Serial  string // decimal, or hex as ParseSerial reads it
+	CertPEM string // the revoked certificate
+	Reason  string // a CRLReasonNames name
+	Time    string // RFC 3339
+}
+
+// ParseRevocation reads a configured entry: the serial comes from the
+// certificate when given (a serial given too must be the same), and with a
+// certificate and the CA known (ca not nil) the certificate must be one the
+// CA issued (CheckIssuedBy). Errors are *FieldError.
+func ParseRevocation(in RevocationInput, ca *x509.Certificate) (Revocation, error) {
+	var r Revocation
+	fail := func(f RevocationField, err error) (Revocation, error) { return Revocation{}, &FieldError{f, err} }
+	if in.Serial == "" && in.CertPEM == "" {
+		return fail(FieldEntry, errors.New("give the revoked certificate (cert_pem, or a whole certificate resource) or its serial_number"))
+	}
+	if in.Serial != "" {
+		n, err := ParseSerial(in.Serial)
+		if err != nil {
+			return fail(FieldSerial, err)
+		}
+		r.Serial = n
+	}
+	if in.CertPEM != "" {
+		certs, err := ParseCertificatesPEM(in.CertPEM)
+		if err != nil {
+			return fail(FieldCert, fmt.Errorf("revoked certificate: %w", err))
+		}
+		if len(certs) != 1 {
+			return fail(FieldCert, fmt.Errorf("revoked certificate PEM holds %d certificates: give exactly one (cert_pem, not fullchain_pem)", len(certs)))
+		}
+		c := certs[0]
+		if r.Serial != nil && r.Serial.Cmp(c.SerialNumber) != 0 {
+			return fail(FieldSerial, fmt.Errorf("serial number %s does not match the certificate given in cert_pem (serial %s)", r.Serial, SerialString(c)))
+		}
+		if err := checkSerialRange(c.SerialNumber, "the certificate's serial number"); err != nil {
+			return fail(FieldCert, err)
+		}
+		if ca != nil {
+			if err := CheckIssuedBy(c, ca); err != nil {
+				return fail(FieldCert, err)
+			}
+		}
+		r.Serial = new(big.Int).Set(c.SerialNumber)
+		r.NotAfter = c.NotAfter.UTC()
+	}
+	reason, err := ParseCRLReason(in.Reason)
+	if err != nil {
+		return fail(FieldReason, err)
+	}
+	r.Reason = reason
+	if in.Time != "" {
+		t, err := time.Parse(time.RFC3339, in.Time)
+		if err != nil {
+			return fail(FieldTime, fmt.Errorf("revocation time %q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", in.Time))
+		}
+		r.Time = t.UTC().Truncate(time.Second)
+	}
+	return r, nil
 }

@@ -395,7 +395,7 @@ func TestRevocations(t *testing.T) {
 		{Serial: s(11), Time: earlier},             // explicit time
 		{Serial: s(9)},
 	}
-	got := Revocations(configured, previous, t0.Add(300*time.Millisecond))
+	got := Revocations(configured, previous, t0.Add(300*time.Millisecond), true)
 	type row struct {
 		serial   string
 		time     time.Time
@@ -426,8 +426,17 @@ func TestRevocations(t *testing.T) {
 		}
 	}
 	// The first CRL: configured entries only.
-	if got := Revocations(configured[:1], nil, t0); len(got) != 1 || got[0].Retained {
+	if got := Revocations(configured[:1], nil, t0, true); len(got) != 1 || got[0].Retained {
 		t.Errorf("first CRL: %+v", got)
+	}
+	// Without release, the expired retained entries 3 and 6 stay.
+	kept := Revocations(configured, previous, t0, false)
+	var serials []string
+	for _, r := range kept {
+		serials = append(serials, r.Serial.String())
+	}
+	if got := strings.Join(serials, " "); got != "10 1 8 11 9 2 3 5 6 7" {
+		t.Errorf("without release: %s", got)
 	}
 }
 
