@@ -543,3 +543,74 @@ func lastLine(s string) string {
 	}
 	return lines[len(lines)-1]
 }
+
+// TestCRLForCAWithoutSKI: a CA made elsewhere without a subject key
+// identifier still gets CRLs with an authority key identifier (computed
+// like pgtls's SKIs), which openssl accepts.
+func TestCRLForCAWithoutSKI(t *testing.T) {
+	bin := requireOpenSSL(t)
+	dir := t.TempDir()
+	o := testpki.OpenSSL{Bin: bin, Dir: dir}
+	o.Must(t, "", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+		"-subj", "/CN=no ski CA", "-days", "30", "-out", "ca.pem",
+		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+		"-addext", "subjectKeyIdentifier=none", "-addext", "authorityKeyIdentifier=none")
+	s, err := ParseCRLSigner(o.Read(t, "ca.pem"), o.Read(t, "ca.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Cert.SubjectKeyId) != 0 {
+		t.Fatal("openssl made a SKI anyway")
+	}
+	facts, err := CRLIssuerFactsOf(s.Cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	crl, err := NewCRL(CRLRequest{Number: big.NewInt(3), Validity: time.Hour}, s, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := DescribeCRL(crl.CRL).AuthorityKeyID; got != facts.AuthorityKeyID || got == "" {
+		t.Errorf("AKI %q, plan-time facts say %q", got, facts.AuthorityKeyID)
+	}
+	leaf := testpki.AsCA(t, s.Cert, s.Key).Client(t, "app")
+	writeFile(t, dir, "crl.pem", crl.PEM)
+	writeFile(t, dir, "leaf.pem", leaf.CertPEM)
+	if out, err := o.Run(t, "", "verify", "-crl_check", "-CAfile", "ca.pem", "-CRLfile", "crl.pem", "leaf.pem"); err != nil {
+		t.Errorf("openssl verify -crl_check with the CRL of a CA without SKI: %v\n%s", err, out)
+	}
+}
+
+func TestParseRevocation(t *testing.T) {
+	ca := testpki.NewCA(t, "parse ca")
+	other := testpki.NewCA(t, "parse other")
+	leaf := ca.Client(t, "a")
+	r, err := ParseRevocation(RevocationInput{CertPEM: leaf.CertPEM, Reason: "superseded", Time: "2026-01-02T03:04:05+01:00"}, ca.Cert)
+	if err != nil || r.Serial.Cmp(leaf.Cert.SerialNumber) != 0 || r.Reason != ReasonSuperseded ||
+		!r.Time.Equal(time.Date(2026, 1, 2, 2, 4, 5, 0, time.UTC)) || !r.NotAfter.Equal(leaf.Cert.NotAfter) {
+		t.Errorf("from a certificate: %+v %v", r, err)
+	}
+	// Without the CA (not known yet) the issuer is not checked.
+	if _, err := ParseRevocation(RevocationInput{CertPEM: other.Client(t, "b").CertPEM}, nil); err != nil {
+		t.Errorf("CA unknown: %v", err)
+	}
+	for _, tc := range []struct {
+		in    RevocationInput
+		field RevocationField
+		want  string
+	}{
+		{RevocationInput{}, FieldEntry, "serial_number"},
+		{RevocationInput{Serial: "x"}, FieldSerial, `"x"`},
+		{RevocationInput{CertPEM: "x"}, FieldCert, "not PEM"},
+		{RevocationInput{CertPEM: leaf.CertPEM, Serial: "1"}, FieldSerial, "does not match"},
+		{RevocationInput{CertPEM: other.Client(t, "c").CertPEM}, FieldCert, "not by this CRL's CA"},
+		{RevocationInput{Serial: "1", Reason: "nope"}, FieldReason, "nope"},
+		{RevocationInput{Serial: "1", Time: "2026-01-02"}, FieldTime, "RFC 3339"},
+	} {
+		_, err := ParseRevocation(tc.in, ca.Cert)
+		if err == nil || FieldOf(err) != tc.field || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v (field %d), want field %d and %q", tc.in, err, FieldOf(err), tc.field, tc.want)
+		}
+	}
+}

@@ -112,6 +112,7 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewPostgresqlConfResource,
 		NewScramVerifierResource,
 		NewLibpqBundleResource,
+		NewCRLResource,
 	}
 }
 

@@ -33,6 +33,12 @@ var inPlace = map[string]map[string]string{
 	"pgtls_server_cert":     {"early_renewal_hours": "renewal window only"},
 	"pgtls_client_cert":     {"early_renewal_hours": "renewal window only"},
 
+	// A CRL is re-issued in place with the next crl_number: a replacement
+	// would start a new resource without the previous number and without
+	// the entries kept until expiry.
+	"pgtls_crl": {"ca_cert_pem": "re-issued in place", "ca_private_key_pem": "re-issued in place", "revoked": "re-issued in place",
+		"validity_period_hours": "re-issued in place", "early_renewal_hours": "renewal window only"},
+
 	// The verifier is recomputed in place (with a fresh random salt when the
 	// password or iterations change, ModifyPlan decides): nothing else holds it.
 	"pgtls_scram_verifier": {"password": "recomputed", "iterations": "recomputed", "salt": "recomputed"},

@@ -335,6 +335,19 @@ resource "pgtls_client_cert" "c" {
 `, caCert(t), expr)
 		},
 	})
+	// Issue 11: revocation.
+	out = append(out, secretInput{
+		name: "pgtls_crl.ca_private_key_pem", typ: "pgtls_crl", secret: keySentinel,
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_crl" "c" {
+  ca_cert_pem        = %s
+  ca_private_key_pem = %s
+  revoked            = [{ serial_number = "4242", reason = "key_compromise" }]
+}
+`, caCert(t), expr)
+		},
+	})
 	// Issue 9: configuration renderers.
 	out = append(out, secretInput{
 		name: "pgtls_scram_verifier.password", typ: "pgtls_scram_verifier", secret: randomSentinel,

@@ -1,0 +1,412 @@
+package provider
+
+// Unit tests of pgtls_crl through the protocol harness (no CLI).
+
+import (
+	"context"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
+)
+
+// fixedClock is a settable clock.
+type fixedClock struct{ t time.Time }
+
+func (c *fixedClock) now() time.Time { return c.t }
+
+type unitCRL struct {
+	u          *unitProvider
+	clock      *fixedClock
+	root       tftypes.Value
+	app1, app2 tftypes.Value
+}
+
+func newUnitCRL(t *testing.T) *unitCRL {
+	c := &fixedClock{t: time.Now().UTC().Truncate(time.Second)}
+	u := newUnitProvider(t, c.now)
+	p := &unitCRL{u: u, clock: c}
+	p.root = u.create("pgtls_root_ca", map[string]any{"subject": map[string]any{"common_name": "crl unit root"}})
+	issuer := map[string]any{"ca_cert_pem": strOf(t, p.root, "cert_pem"), "ca_private_key_pem": strOf(t, p.root, "private_key_pem")}
+	p.app1 = u.create("pgtls_client_cert", merged(issuer, map[string]any{"user": "app1", "validity_period_hours": 48}))
+	p.app2 = u.create("pgtls_client_cert", merged(issuer, map[string]any{"user": "app2"}))
+	return p
+}
+
+func merged(ms ...map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (p *unitCRL) crlConfig(t *testing.T, revoked []any, extra map[string]any) tftypes.Value {
+	attrs := map[string]any{"ca_cert_pem": strOf(t, p.root, "cert_pem"), "ca_private_key_pem": strOf(t, p.root, "private_key_pem")}
+	if revoked != nil {
+		attrs["revoked"] = revoked
+	}
+	return p.u.config("pgtls_crl", merged(attrs, extra))
+}
+
+// certRef is a revoked entry given as a certificate resource's cert_pem
+// and serial_number (what `revoked = [pgtls_client_cert.app1]` converts
+// to).
+func certRef(t *testing.T, cert tftypes.Value) map[string]any {
+	return map[string]any{"cert_pem": strOf(t, cert, "cert_pem"), "serial_number": strOf(t, cert, "serial_number")}
+}
+
+func int64Of(t *testing.T, v tftypes.Value, name string) int64 {
+	t.Helper()
+	a := attrOf(t, v, name)
+	if !a.IsKnown() || a.IsNull() {
+		t.Fatalf("%s is %s, want a known number", name, a)
+	}
+	var f big.Float
+	if err := a.As(&f); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := f.Int64()
+	return n
+}
+
+type entryRow struct {
+	serial, time, reason, expires string
+	retained                      bool
+}
+
+func entryRows(t *testing.T, v tftypes.Value) []entryRow {
+	t.Helper()
+	l := attrOf(t, v, "entries")
+	if !l.IsKnown() {
+		t.Fatal("entries unknown")
+	}
+	var elems []tftypes.Value
+	if err := l.As(&elems); err != nil {
+		t.Fatal(err)
+	}
+	var out []entryRow
+	for _, e := range elems {
+		r := entryRow{serial: strOf(t, e, "serial_number"), time: strOf(t, e, "revocation_time"), reason: strOf(t, e, "reason")}
+		if ex := attrOf(t, e, "expires_at"); !ex.IsNull() {
+			r.expires = strOf(t, e, "expires_at")
+		}
+		_ = attrOf(t, e, "retained").As(&r.retained)
+		out = append(out, r)
+	}
+	return out
+}
+
+func parseCRLState(t *testing.T, st tftypes.Value) *x509.RevocationList {
+	t.Helper()
+	crls, err := pki.ParseCRLsPEM(strOf(t, st, "crl_pem"))
+	if err != nil || len(crls) != 1 {
+		t.Fatalf("crl_pem: %v (%d CRLs)", err, len(crls))
+	}
+	return crls[0]
+}
+
+func (p *unitCRL) planApply(t *testing.T, prior *tftypes.Value, cfg tftypes.Value) (planResult, tftypes.Value) {
+	t.Helper()
+	pr := p.u.plan("pgtls_crl", prior, cfg)
+	if hasErrors(pr.diags) {
+		t.Fatalf("plan: %s", diagText(pr.diags))
+	}
+	st, d := p.u.apply("pgtls_crl", prior, cfg, pr)
+	if hasErrors(d) {
+		t.Fatalf("apply: %s", diagText(d))
+	}
+	return pr, st
+}
+
+// TestUnitCRLLifecycle walks a CRL through create, an empty second plan,
+// adding and removing entries, renewal in its window without refresh, an
+// in-place change of the window alone, and re-creation: the number is known
+// at plan time and always grows, entries keep their revocation time, a
+// removed entry stays until its certificate expires (with a warning).
+func TestUnitCRLLifecycle(t *testing.T) {
+	p := newUnitCRL(t)
+	start := p.clock.t
+	cfg := p.crlConfig(t, []any{merged(certRef(t, p.app1), map[string]any{"reason": "key_compromise"})}, nil)
+	pr := p.u.plan("pgtls_crl", nil, cfg)
+	if hasErrors(pr.diags) {
+		t.Fatal(diagText(pr.diags))
+	}
+	if n := int64Of(t, pr.planned, "crl_number"); n != start.Unix() {
+		t.Errorf("planned crl_number %d, want the Unix time %d", n, start.Unix())
+	}
+	if attrOf(t, pr.planned, "crl_pem").IsKnown() {
+		t.Error("crl_pem known at plan time")
+	}
+	root := parseCert(t, strOf(t, p.root, "cert_pem"))
+	facts, err := pki.CRLIssuerFactsOf(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attr, want := range map[string]string{"issuer_dn": "CN=crl unit root", "issuer_hash": facts.Hash,
+		"authority_key_id": strOf(t, p.root, "subject_key_id"), "signature_algorithm": "ECDSA-SHA256", "id": strconv.FormatInt(start.Unix(), 10)} {
+		if got := strOf(t, pr.planned, attr); got != want {
+			t.Errorf("planned %s = %q, want %q", attr, got, want)
+		}
+	}
+	rows := entryRows(t, pr.planned)
+	app1Serial := strOf(t, p.app1, "serial_number")
+	want1 := entryRow{app1Serial, start.Format(time.RFC3339), "key_compromise", strOf(t, p.app1, "not_after"), false}
+	if len(rows) != 1 || rows[0] != want1 {
+		t.Fatalf("planned entries %+v, want %+v", rows, want1)
+	}
+	p.clock.t = start.Add(2 * time.Second) // apply a little later
+	st1, d := p.u.apply("pgtls_crl", nil, cfg, pr)
+	if hasErrors(d) {
+		t.Fatal(diagText(d))
+	}
+	crl := parseCRLState(t, st1)
+	if crl.Number.Int64() != start.Unix() || len(crl.RevokedCertificateEntries) != 1 ||
+		crl.RevokedCertificateEntries[0].SerialNumber.String() != app1Serial || crl.RevokedCertificateEntries[0].ReasonCode != 1 ||
+		!crl.RevokedCertificateEntries[0].RevocationTime.Equal(start) {
+		t.Errorf("issued CRL: number %s entries %+v", crl.Number, crl.RevokedCertificateEntries)
+	}
+	if err := crl.CheckSignatureFrom(root); err != nil {
+		t.Errorf("signature: %v", err)
+	}
+	if got, want := strOf(t, st1, "next_update"), p.clock.t.Add(hoursCRLDefault*time.Hour).Format(time.RFC3339); got != want {
+		t.Errorf("next_update %s, want %s", got, want)
+	}
+	if rows := entryRows(t, st1); len(rows) != 1 || rows[0] != want1 {
+		t.Errorf("state entries %+v", rows)
+	}
+
+	// Second plan, later, nothing changed: the plan equals the state.
+	p.clock.t = start.Add(time.Hour)
+	pr = p.u.plan("pgtls_crl", &st1, cfg)
+	if hasErrors(pr.diags) || !pr.planned.Equal(st1) {
+		t.Fatalf("second plan is not empty: %s\nplanned %s\nstate   %s", diagText(pr.diags), pr.planned, st1)
+	}
+
+	// Add app2 (by serial only, in hex): re-issued with the next number;
+	// app1 keeps its revocation time.
+	app2Serial, _ := new(big.Int).SetString(strOf(t, p.app2, "serial_number"), 10)
+	cfg2 := p.crlConfig(t, []any{merged(certRef(t, p.app1), map[string]any{"reason": "key_compromise"}),
+		map[string]any{"serial_number": "0x" + app2Serial.Text(16)}}, nil)
+	pr, st2 := p.planApply(t, &st1, cfg2)
+	n2 := int64Of(t, st2, "crl_number")
+	if n2 != start.Add(time.Hour).Unix() || int64Of(t, pr.planned, "crl_number") != n2 {
+		t.Errorf("crl_number after adding an entry: planned %d, state %d, want %d", int64Of(t, pr.planned, "crl_number"), n2, start.Add(time.Hour).Unix())
+	}
+	rows = entryRows(t, st2)
+	if len(rows) != 2 || rows[0] != want1 || rows[1] != (entryRow{app2Serial.String(), p.clock.t.Format(time.RFC3339), "unspecified", "", false}) {
+		t.Errorf("entries after adding app2: %+v", rows)
+	}
+	// The same entries written differently (decimal serial): no re-issue.
+	cfg2b := p.crlConfig(t, []any{merged(certRef(t, p.app1), map[string]any{"reason": "key_compromise"}),
+		map[string]any{"serial_number": app2Serial.String()}}, nil)
+	pr = p.u.plan("pgtls_crl", &st2, cfg2b)
+	if hasErrors(pr.diags) || !attrOf(t, pr.planned, "crl_pem").Equal(attrOf(t, st2, "crl_pem")) {
+		t.Errorf("a serial written in decimal instead of hex re-issues the CRL: %s", diagText(pr.diags))
+	}
+
+	// Remove app1 from revoked: it stays (retained) with a warning; the
+	// number grows even within the same second.
+	cfg3 := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String()}}, nil)
+	pr, st3 := p.planApply(t, &st2, cfg3)
+	if !strings.Contains(diagText(pr.diags), "stays on the CRL until the certificate expires") {
+		t.Errorf("no warning for the retained entry:\n%s", diagText(pr.diags))
+	}
+	if n := int64Of(t, st3, "crl_number"); n != n2+1 {
+		t.Errorf("crl_number in the same second: %d, want %d", n, n2+1)
+	}
+	rows = entryRows(t, st3)
+	if len(rows) != 2 || rows[0].serial != app2Serial.String() || rows[1].serial != app1Serial || !rows[1].retained || rows[1].time != want1.time {
+		t.Errorf("entries after removing app1: %+v", rows)
+	}
+	if c := parseCRLState(t, st3); len(c.RevokedCertificateEntries) != 2 {
+		t.Errorf("the CRL lost the retained entry: %d entries", len(c.RevokedCertificateEntries))
+	}
+
+	// Once app1 has expired, the next re-issue drops it, but its expiry
+	// alone does not re-issue.
+	p.clock.t = start.Add(72 * time.Hour)
+	pr = p.u.plan("pgtls_crl", &st3, cfg3)
+	if !pr.planned.Equal(st3) {
+		t.Errorf("an expired retained entry alone re-issues the CRL")
+	}
+	cfg4 := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String(), "reason": "superseded"}}, nil)
+	_, st4 := p.planApply(t, &st3, cfg4)
+	if rows := entryRows(t, st4); len(rows) != 1 || rows[0].reason != "superseded" {
+		t.Errorf("entries after app1 expired: %+v", rows)
+	}
+
+	// Renewal: 16 days after issuing, inside the default 15-day window of
+	// a 30-day CRL. The plan (no refresh) re-issues in place.
+	issued4 := p.clock.t
+	p.clock.t = issued4.Add(16 * 24 * time.Hour)
+	pr, st5 := p.planApply(t, &st4, cfg4)
+	if attrOf(t, pr.planned, "crl_pem").IsKnown() || len(pr.replace) != 0 {
+		t.Errorf("renewal window: crl_pem known=%v, replace=%v; want an in-place re-issue", attrOf(t, pr.planned, "crl_pem").IsKnown(), pr.replace)
+	}
+	if got, want := strOf(t, st5, "next_update"), p.clock.t.Add(hoursCRLDefault*time.Hour).Format(time.RFC3339); got != want {
+		t.Errorf("renewed next_update %s, want %s", got, want)
+	}
+	if rows := entryRows(t, st5); len(rows) != 1 || rows[0] != entryRows(t, st4)[0] {
+		t.Errorf("renewal changed the entries: %+v", rows)
+	}
+	// Read (refresh) in the window says so.
+	p.clock.t = p.clock.t.Add(16 * 24 * time.Hour)
+	var due bool
+	if err := attrOf(t, p.u.read("pgtls_crl", st5), "ready_for_renewal").As(&due); err != nil || !due {
+		t.Errorf("ready_for_renewal after refresh in the window: %v %v", due, err)
+	}
+
+	// A longer window alone changes in place without re-issuing.
+	p.clock.t = issued4.Add(16*24*time.Hour + time.Hour)
+	cfg6 := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String(), "reason": "superseded"}}, map[string]any{"early_renewal_hours": 200})
+	pr, st6 := p.planApply(t, &st5, cfg6)
+	if !attrOf(t, st6, "crl_pem").Equal(attrOf(t, st5, "crl_pem")) || int64Of(t, st6, "early_renewal_hours") != 200 {
+		t.Errorf("early_renewal_hours alone re-issued the CRL or was not stored")
+	}
+
+	// Re-created from scratch (state lost, -replace): the clock keeps the
+	// number above every earlier one.
+	pr = p.u.plan("pgtls_crl", nil, cfg6)
+	if n := int64Of(t, pr.planned, "crl_number"); n <= int64Of(t, st6, "crl_number") {
+		t.Errorf("re-created CRL number %d is not above the last one %d", n, int64Of(t, st6, "crl_number"))
+	}
+}
+
+// TestUnitCRLPlanRefusals: every known-input problem fails the plan on its
+// attribute, naming the value and the rule.
+func TestUnitCRLPlanRefusals(t *testing.T) {
+	p := newUnitCRL(t)
+	other := p.u.create("pgtls_root_ca", map[string]any{"subject": map[string]any{"common_name": "crl unit other"}})
+	foreign := p.u.create("pgtls_client_cert", map[string]any{"ca_cert_pem": strOf(t, other, "cert_pem"),
+		"ca_private_key_pem": strOf(t, other, "private_key_pem"), "user": "x"})
+	noCRLSign := testpki.NewCAFrom(t, &x509.Certificate{Subject: pkix.Name{CommonName: "no crl sign"}, KeyUsage: x509.KeyUsageCertSign}, nil)
+	base := map[string]any{"ca_cert_pem": strOf(t, p.root, "cert_pem"), "ca_private_key_pem": strOf(t, p.root, "private_key_pem")}
+	future := p.clock.t.Add(time.Hour).Format(time.RFC3339)
+	cases := []struct {
+		name  string
+		set   map[string]any
+		attr  string
+		wants []string
+	}{
+		{"CA without cRLSign", map[string]any{"ca_cert_pem": noCRLSign.PEM, "ca_private_key_pem": noCRLSign.KeyPEM}, "ca_cert_pem", []string{"lacks the cRLSign key usage"}},
+		{"key of another CA", map[string]any{"ca_private_key_pem": strOf(t, other, "private_key_pem")}, "ca_private_key_pem", []string{"does not match"}},
+		{"a leaf as CA", map[string]any{"ca_cert_pem": strOf(t, p.app1, "cert_pem")}, "ca_cert_pem", []string{"not a CA"}},
+		{"another CA's certificate", map[string]any{"revoked": []any{certRef(t, foreign)}}, "revoked", []string{"entry", "CN=crl unit other", "can only revoke its own CA's certificates"}},
+		{"serial and certificate disagree", map[string]any{"revoked": []any{map[string]any{"cert_pem": strOf(t, p.app1, "cert_pem"), "serial_number": "7"}}}, "revoked", []string{"serial number 7 does not match"}},
+		{"empty entry", map[string]any{"revoked": []any{map[string]any{"reason": "superseded"}}}, "revoked", []string{"serial_number"}},
+		{"twice", map[string]any{"revoked": []any{certRef(t, p.app1), map[string]any{"serial_number": strOf(t, p.app1, "serial_number")}}}, "revoked", []string{"revoked twice (also entry 1)"}},
+		{"future time", map[string]any{"revoked": []any{map[string]any{"serial_number": "5", "revocation_time": future}}}, "revoked", []string{"in the future"}},
+		{"bad time", map[string]any{"revoked": []any{map[string]any{"serial_number": "5", "revocation_time": "yesterday"}}}, "revoked", []string{"RFC 3339"}},
+		{"bad reason", map[string]any{"revoked": []any{map[string]any{"serial_number": "5", "reason": "keyCompromise"}}}, "revoked", []string{"key_compromise"}},
+		{"bad serial", map[string]any{"revoked": []any{map[string]any{"serial_number": "-5"}}}, "revoked", []string{"-5"}},
+		{"fullchain as cert", map[string]any{"revoked": []any{map[string]any{"cert_pem": strOf(t, p.app1, "cert_pem") + strOf(t, p.root, "cert_pem")}}}, "revoked", []string{"exactly one"}},
+		{"window as long as validity", map[string]any{"validity_period_hours": 24, "early_renewal_hours": 24}, "early_renewal_hours", []string{"must be less than"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pr := p.u.plan("pgtls_crl", nil, p.u.config("pgtls_crl", merged(base, tc.set)))
+			wantDiag(t, pr.diags, tc.attr, tc.wants...)
+			for _, d := range pr.diags {
+				if strings.Contains(d.Detail, "PRIVATE KEY") {
+					t.Errorf("diagnostic echoes a key: %s", d.Detail)
+				}
+			}
+		})
+	}
+	// The entry errors are on the entry's own attribute.
+	pr := p.u.plan("pgtls_crl", nil, p.u.config("pgtls_crl", merged(base, map[string]any{"revoked": []any{certRef(t, p.app1), certRef(t, foreign)}})))
+	found := false
+	for _, d := range pr.diags {
+		if d.Attribute != nil && strings.Contains(d.Attribute.String(), `ElementKeyInt(1)`) && strings.Contains(d.Attribute.String(), `"cert_pem"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the foreign certificate's error is not on revoked[1].cert_pem:\n%s", diagText(pr.diags))
+	}
+}
+
+// TestUnitCRLUnknownEntries: a revoked certificate that does not exist yet
+// leaves entries unknown at plan time while the number is known; apply
+// fills them.
+func TestUnitCRLUnknownEntries(t *testing.T) {
+	p := newUnitCRL(t)
+	cfg := p.crlConfig(t, []any{map[string]any{"cert_pem": unknown, "serial_number": unknown}}, nil)
+	pr := p.u.plan("pgtls_crl", nil, cfg)
+	if hasErrors(pr.diags) {
+		t.Fatal(diagText(pr.diags))
+	}
+	if attrOf(t, pr.planned, "entries").IsKnown() || !attrOf(t, pr.planned, "crl_number").IsKnown() {
+		t.Errorf("entries known=%v number known=%v; want unknown entries, known number",
+			attrOf(t, pr.planned, "entries").IsKnown(), attrOf(t, pr.planned, "crl_number").IsKnown())
+	}
+	cfgApply := p.crlConfig(t, []any{certRef(t, p.app2)}, nil)
+	st, d := p.u.apply("pgtls_crl", nil, cfgApply, planResult{planned: withAttr(t, pr.planned, "revoked", []any{certRef(t, p.app2)})})
+	if hasErrors(d) {
+		t.Fatal(diagText(d))
+	}
+	if rows := entryRows(t, st); len(rows) != 1 || rows[0].serial != strOf(t, p.app2, "serial_number") {
+		t.Errorf("entries after apply: %+v", rows)
+	}
+}
+
+// TestUnitCRLImport adopts a CRL made by openssl-like tooling (here the test
+// fixture) by its PEM: its number is continued and its entries are kept.
+func TestUnitCRLImport(t *testing.T) {
+	p := newUnitCRL(t)
+	rootCert := parseCert(t, strOf(t, p.root, "cert_pem"))
+	key, err := pki.ParsePrivateKeyPEM(strOf(t, p.root, "private_key_pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := testpki.AsCA(t, rootCert, key).CRL(t, p.clock.t.Add(-time.Hour), p.clock.t.Add(time.Hour), big.NewInt(777))
+	oldCRL, _ := pki.ParseCRLsPEM(old)
+	for _, tc := range []struct {
+		id      string
+		number  int64
+		entries int
+	}{{old, oldCRL[0].Number.Int64(), 1}, {"9999999999", 9999999999, 0}} {
+		resp, err := p.u.srv.ImportResourceState(context.Background(), &tfprotov6.ImportResourceStateRequest{TypeName: "pgtls_crl", ID: tc.id})
+		if err != nil || hasErrors(resp.Diagnostics) || len(resp.ImportedResources) != 1 {
+			t.Fatalf("import: %v %s", err, diagText(resp.Diagnostics))
+		}
+		imported := p.u.decode("pgtls_crl", resp.ImportedResources[0].State)
+		st := p.u.read("pgtls_crl", imported)
+		_, st2 := p.planApply(t, &st, p.crlConfig(t, nil, nil))
+		want := max(tc.number+1, p.clock.t.Unix())
+		if n := int64Of(t, st2, "crl_number"); n != want {
+			t.Errorf("number after import of %d: %d, want %d", tc.number, n, want)
+		}
+		rows := entryRows(t, st2)
+		if len(rows) != tc.entries || tc.entries == 1 && (rows[0].serial != "777" || !rows[0].retained) {
+			t.Errorf("entries after import: %+v", rows)
+		}
+	}
+	for _, bad := range []string{"0", "x", "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"} {
+		resp, _ := p.u.srv.ImportResourceState(context.Background(), &tfprotov6.ImportResourceStateRequest{TypeName: "pgtls_crl", ID: bad})
+		if !hasErrors(resp.Diagnostics) {
+			t.Errorf("import id %q accepted", bad)
+		}
+	}
+}
+
+func parseCert(t *testing.T, pemText string) *x509.Certificate {
+	t.Helper()
+	certs, err := pki.ParseCertificatesPEM(pemText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return certs[0]
+}
