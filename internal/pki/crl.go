@@ -593,15 +593,24 @@ type CoverageProblem struct {
 // now: every CA in cas (the CAs of the chains a server or client verifies:
 // roots and intermediates) needs a CRL it signed that is current (thisUpdate
 // <= now < nextUpdate), or every certificate below that CA is refused.
-// The CRL of a CA must verify with the CA's key. It returns one problem per
-// CA, in the order of cas; the work is linear in CAs plus CRLs.
-func CheckCRLCoverage(cas []*x509.Certificate, crls []*x509.RevocationList, now time.Time) []CoverageProblem {
+// The CRL of a CA must verify with the CA's key. CAs in pending have a CRL
+// being issued (not known yet, fresh when it is): they count as covered. It
+// returns one problem per CA, in the order of cas; the work is linear in
+// CAs plus CRLs.
+func CheckCRLCoverage(cas []*x509.Certificate, crls []*x509.RevocationList, pending []*x509.Certificate, now time.Time) []CoverageProblem {
 	byIssuer := map[string][]*x509.RevocationList{}
 	for _, crl := range crls {
 		byIssuer[string(crl.RawIssuer)] = append(byIssuer[string(crl.RawIssuer)], crl)
 	}
+	isPending := make(map[string]bool, len(pending))
+	for _, p := range pending {
+		isPending[string(p.Raw)] = true
+	}
 	var problems []CoverageProblem
 	for _, ca := range cas {
+		if isPending[string(ca.Raw)] {
+			continue
+		}
 		var found *x509.RevocationList
 		var sigErr error
 		for _, crl := range byIssuer[string(ca.RawSubject)] {
@@ -811,4 +820,20 @@ func ParseRevocation(in RevocationInput, ca *x509.Certificate) (Revocation, erro
 		r.Time = t.UTC().Truncate(time.Second)
 	}
 	return r, nil
+}
+
+// BundleCRLs is what a server or client needs from a set of CRLs: pemText,
+// every CRL once in input order (for PostgreSQL's ssl_crl_file, libpq's
+// sslcrl and Pgpool-II's ssl_crl_file, which read every CRL of a PEM file),
+// and the hashed directory (CRLDirectory) for ssl_crl_dir and sslcrldir.
+// Two different CRLs of one CA are refused (CheckCRLsDistinct).
+func BundleCRLs(crls []*x509.RevocationList) (pemText string, files []HashedFile, err error) {
+	if files, err = CRLDirectory(crls); err != nil {
+		return "", nil, err
+	}
+	var b strings.Builder
+	for _, f := range files {
+		b.WriteString(f.PEM)
+	}
+	return b.String(), files, nil
 }

@@ -190,7 +190,7 @@ func TestCRLVerifyAgreesWithCRLCheck(t *testing.T) {
 					t.Errorf("CRL %d: openssl crl -verify says %v, Go %v: %s", i+1, ok, goOK, out)
 				}
 			}
-			problems := CheckCRLCoverage(cas, crls, crlAt)
+			problems := CheckCRLCoverage(cas, crls, nil, crlAt)
 			crlFile := writeFile(t, dir, "crls.pem", strings.Join(tc.crls, ""))
 			for _, leaf := range []*Issued{good, bad} {
 				for _, flag := range []string{"-crl_check_all", "-crl_check"} {

@@ -113,6 +113,7 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewScramVerifierResource,
 		NewLibpqBundleResource,
 		NewCRLResource,
+		NewCRLBundleResource,
 	}
 }
 
