@@ -168,25 +168,25 @@ func RevocationOf(c *x509.Certificate, reason CRLReason, at time.Time) Revocatio
 	return Revocation{Serial: new(big.Int).Set(c.SerialNumber), Time: at, Reason: reason, NotAfter: c.NotAfter.UTC()}
 }
 
-// Revocations computes the entries a CRL carries when it is (re)issued at
-// now, from the configured entries and the entries the previous CRL
-// published (nil for the first):
+// Revocations computes the entries of the next CRL of a CA from the
+// configured entries and the entries its previous CRL published (nil for
+// the first):
 //   - every configured entry, in configuration order; without a time it
-//     keeps the time the previous CRL gave the same serial, else now
-//     (truncated to the second); its expiry comes from the certificate when
-//     given, else from the previous entry;
+//     keeps the time the previous CRL gave the same serial, else it stays
+//     zero (NewCRL gives it the issuing time); its expiry comes from the
+//     certificate when given, else from the previous entry;
 //   - then every previous entry whose serial is no longer configured,
 //     marked Retained, in the previous order: revoking a certificate is
-//     permanent until it expires. An entry is released when its certificate
-//     has expired at now, and a certificate_hold entry (a suspension) as
-//     soon as it leaves the configuration.
+//     permanent until it expires. A certificate_hold entry (a suspension)
+//     is released as soon as it leaves the configuration, and an entry
+//     whose certificate expired before releaseBefore is released too.
 //
-// With release false, expired entries are kept: that is the list to compare
-// with the previous one to decide whether anything changed (dropping an
-// expired entry alone is no reason to re-issue a CRL; it happens at the next
-// re-issue). The work is linear in the number of entries.
-func Revocations(configured, previous []Revocation, now time.Time, release bool) []Revocation {
-	now = now.UTC().Truncate(time.Second)
+// The result depends on no clock: pass the previous CRL's thisUpdate as
+// releaseBefore (zero keeps every expired entry, which is also the list to
+// compare with the previous one to decide whether anything changed), so the
+// plan and the apply compute the same list. The work is linear in the
+// number of entries.
+func Revocations(configured, previous []Revocation, releaseBefore time.Time) []Revocation {
 	prev := make(map[string]Revocation, len(previous))
 	for _, p := range previous {
 		prev[p.Serial.String()] = p
@@ -197,11 +197,8 @@ func Revocations(configured, previous []Revocation, now time.Time, release bool)
 		key := c.Serial.String()
 		seen[key] = true
 		p, had := prev[key]
-		if c.Time.IsZero() {
-			c.Time = now
-			if had {
-				c.Time = p.Time
-			}
+		if c.Time.IsZero() && had {
+			c.Time = p.Time
 		}
 		if c.NotAfter.IsZero() && had {
 			c.NotAfter = p.NotAfter
@@ -214,7 +211,7 @@ func Revocations(configured, previous []Revocation, now time.Time, release bool)
 		if seen[key] || p.Reason == ReasonCertificateHold {
 			continue
 		}
-		if release && !p.NotAfter.IsZero() && p.NotAfter.Before(now) {
+		if !releaseBefore.IsZero() && !p.NotAfter.IsZero() && p.NotAfter.Before(releaseBefore) {
 			continue
 		}
 		seen[key] = true
@@ -303,20 +300,17 @@ func EntryOf(err error) int {
 	return -1
 }
 
-// NextCRLNumber is the number of the next CRL of a CA after prev (nil: the
-// CA's first CRL from pgtls, or one whose history is lost): the larger of
-// prev + 1 and the Unix time of now in seconds. The clock keeps numbers
-// increasing even when the previous number is forgotten (a replaced or
-// re-created resource): a number is never larger than the second it was
-// planned in unless CRLs were planned faster than one per second.
+// NextCRLNumber is the number of the next CRL of a CA: prev + 1, or, for
+// the first CRL (prev nil: a new resource, also one that replaces or
+// re-creates a lost one), the Unix time of now in seconds (at least 1).
+// The clock keeps numbers increasing across a lost history as long as CRLs
+// were not re-issued faster than once per second on average; importing the
+// last CRL (or its number) continues the count exactly.
 func NextCRLNumber(prev *big.Int, now time.Time) *big.Int {
-	n := big.NewInt(max(now.Unix(), 1))
 	if prev != nil {
-		if p := new(big.Int).Add(prev, big.NewInt(1)); p.Cmp(n) > 0 {
-			n = p
-		}
+		return new(big.Int).Add(prev, big.NewInt(1))
 	}
-	return n
+	return big.NewInt(max(now.Unix(), 1))
 }
 
 // CheckCRLIssuer refuses a CA certificate that cannot sign CRLs OpenSSL

@@ -359,13 +359,9 @@ func TestNextCRLNumber(t *testing.T) {
 	if n := NextCRLNumber(nil, now); n.Int64() != 1_800_000_000 {
 		t.Errorf("first number %s, want the Unix time", n)
 	}
-	if n := NextCRLNumber(big.NewInt(5), now); n.Int64() != 1_800_000_000 {
-		t.Errorf("after 5: %s, want the Unix time", n)
+	if n := NextCRLNumber(big.NewInt(5), now); n.Int64() != 6 {
+		t.Errorf("after 5: %s, want 6 (no clock: plan and apply agree)", n)
 	}
-	if n := NextCRLNumber(big.NewInt(1_800_000_000), now); n.Int64() != 1_800_000_001 {
-		t.Errorf("after the clock: %s, want previous + 1", n)
-	}
-	// A clock that went back never makes the number go back.
 	if n := NextCRLNumber(big.NewInt(1_900_000_000), now); n.Int64() != 1_900_000_001 {
 		t.Errorf("clock behind: %s", n)
 	}
@@ -377,25 +373,27 @@ func TestNextCRLNumber(t *testing.T) {
 func TestRevocations(t *testing.T) {
 	s := func(n int64) *big.Int { return big.NewInt(n) }
 	earlier := t0.Add(-72 * time.Hour)
+	lastIssue := t0.Add(-time.Minute) // the previous CRL's thisUpdate
 	previous := []Revocation{
 		{Serial: s(1), Time: earlier, NotAfter: t0.Add(time.Hour)},                                // still configured
 		{Serial: s(2), Time: earlier, NotAfter: t0.Add(time.Hour), Reason: ReasonKeyCompromise},   // removed, valid: retained
-		{Serial: s(3), Time: earlier, NotAfter: t0.Add(-time.Hour)},                               // removed, expired: dropped
+		{Serial: s(3), Time: earlier, NotAfter: t0.Add(-time.Hour)},                               // removed, expired before the last issue: released
 		{Serial: s(4), Time: earlier, Reason: ReasonCertificateHold, NotAfter: t0.Add(time.Hour)}, // hold released
 		{Serial: s(5), Time: earlier},                                                             // removed, expiry unknown: retained
-		{Serial: s(6), Time: earlier, NotAfter: t0.Add(-time.Hour), Retained: true, Reason: 1},    // retained before, now expired
+		{Serial: s(6), Time: earlier, NotAfter: t0.Add(-time.Hour), Retained: true, Reason: 1},    // retained before, expired: released
 		{Serial: s(7), Time: earlier, NotAfter: t0.Add(time.Hour), Retained: true, Reason: 9},     // retained, stays retained
 		{Serial: s(8), Time: earlier, NotAfter: t0.Add(-time.Hour), Reason: ReasonCACompromise},   // configured again although expired
 		{Serial: s(9), Time: earlier.Add(time.Hour), NotAfter: t0.Add(time.Hour), Retained: true}, // retained, configured again
+		{Serial: s(12), Time: earlier, NotAfter: t0.Add(-time.Second)},                            // expired after the last issue: kept until the next
 	}
 	configured := []Revocation{
-		{Serial: s(10), Reason: ReasonSuperseded, NotAfter: t0.Add(time.Hour)}, // new: now
+		{Serial: s(10), Reason: ReasonSuperseded, NotAfter: t0.Add(time.Hour)}, // new: no time yet
 		{Serial: s(1)}, // keeps its time and expiry
 		{Serial: s(8), Reason: ReasonCACompromise}, // configured: kept although expired
 		{Serial: s(11), Time: earlier},             // explicit time
 		{Serial: s(9)},
 	}
-	got := Revocations(configured, previous, t0.Add(300*time.Millisecond), true)
+	got := Revocations(configured, previous, lastIssue)
 	type row struct {
 		serial   string
 		time     time.Time
@@ -408,7 +406,7 @@ func TestRevocations(t *testing.T) {
 		rows = append(rows, row{r.Serial.String(), r.Time, r.Reason, r.NotAfter, r.Retained})
 	}
 	want := []row{
-		{"10", t0, ReasonSuperseded, t0.Add(time.Hour), false},
+		{"10", time.Time{}, ReasonSuperseded, t0.Add(time.Hour), false},
 		{"1", earlier, 0, t0.Add(time.Hour), false},
 		{"8", earlier, ReasonCACompromise, t0.Add(-time.Hour), false},
 		{"11", earlier, 0, time.Time{}, false},
@@ -416,6 +414,7 @@ func TestRevocations(t *testing.T) {
 		{"2", earlier, ReasonKeyCompromise, t0.Add(time.Hour), true},
 		{"5", earlier, 0, time.Time{}, true},
 		{"7", earlier, 9, t0.Add(time.Hour), true},
+		{"12", earlier, 0, t0.Add(-time.Second), true},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("got %v\nwant %v", rows, want)
@@ -426,16 +425,16 @@ func TestRevocations(t *testing.T) {
 		}
 	}
 	// The first CRL: configured entries only.
-	if got := Revocations(configured[:1], nil, t0, true); len(got) != 1 || got[0].Retained {
+	if got := Revocations(configured[:1], nil, time.Time{}); len(got) != 1 || got[0].Retained {
 		t.Errorf("first CRL: %+v", got)
 	}
-	// Without release, the expired retained entries 3 and 6 stay.
-	kept := Revocations(configured, previous, t0, false)
+	// Without a release time, the expired retained entries 3 and 6 stay.
+	kept := Revocations(configured, previous, time.Time{})
 	var serials []string
 	for _, r := range kept {
 		serials = append(serials, r.Serial.String())
 	}
-	if got := strings.Join(serials, " "); got != "10 1 8 11 9 2 3 5 6 7" {
+	if got := strings.Join(serials, " "); got != "10 1 8 11 9 2 3 5 6 7 12" {
 		t.Errorf("without release: %s", got)
 	}
 }

@@ -98,7 +98,10 @@ func entryRows(t *testing.T, v tftypes.Value) []entryRow {
 	}
 	var out []entryRow
 	for _, e := range elems {
-		r := entryRow{serial: strOf(t, e, "serial_number"), time: strOf(t, e, "revocation_time"), reason: strOf(t, e, "reason")}
+		r := entryRow{serial: strOf(t, e, "serial_number"), time: "(unknown)", reason: strOf(t, e, "reason")}
+		if attrOf(t, e, "revocation_time").IsKnown() {
+			r.time = strOf(t, e, "revocation_time")
+		}
 		if ex := attrOf(t, e, "expires_at"); !ex.IsNull() {
 			r.expires = strOf(t, e, "expires_at")
 		}
@@ -132,9 +135,10 @@ func (p *unitCRL) planApply(t *testing.T, prior *tftypes.Value, cfg tftypes.Valu
 
 // TestUnitCRLLifecycle walks a CRL through create, an empty second plan,
 // adding and removing entries, renewal in its window without refresh, an
-// in-place change of the window alone, and re-creation: the number is known
-// at plan time and always grows, entries keep their revocation time, a
-// removed entry stays until its certificate expires (with a warning).
+// in-place change of the window alone, and re-creation. Nothing planned
+// depends on the clock (Terraform re-plans during apply and needs the same
+// values): the first number and a new entry's time come from the issuing
+// time at apply, every later number is known at plan (previous + 1).
 func TestUnitCRLLifecycle(t *testing.T) {
 	p := newUnitCRL(t)
 	start := p.clock.t
@@ -143,11 +147,10 @@ func TestUnitCRLLifecycle(t *testing.T) {
 	if hasErrors(pr.diags) {
 		t.Fatal(diagText(pr.diags))
 	}
-	if n := int64Of(t, pr.planned, "crl_number"); n != start.Unix() {
-		t.Errorf("planned crl_number %d, want the Unix time %d", n, start.Unix())
-	}
-	if attrOf(t, pr.planned, "crl_pem").IsKnown() {
-		t.Error("crl_pem known at plan time")
+	for _, a := range []string{"crl_number", "id", "crl_pem", "this_update", "next_update"} {
+		if attrOf(t, pr.planned, a).IsKnown() {
+			t.Errorf("%s known at the first plan: it comes from the issuing time", a)
+		}
 	}
 	root := parseCert(t, strOf(t, p.root, "cert_pem"))
 	facts, err := pki.CRLIssuerFactsOf(root)
@@ -155,36 +158,43 @@ func TestUnitCRLLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for attr, want := range map[string]string{"issuer_dn": "CN=crl unit root", "issuer_hash": facts.Hash,
-		"authority_key_id": strOf(t, p.root, "subject_key_id"), "signature_algorithm": "ECDSA-SHA256", "id": strconv.FormatInt(start.Unix(), 10)} {
+		"authority_key_id": strOf(t, p.root, "subject_key_id"), "signature_algorithm": "ECDSA-SHA256"} {
 		if got := strOf(t, pr.planned, attr); got != want {
 			t.Errorf("planned %s = %q, want %q", attr, got, want)
 		}
 	}
 	rows := entryRows(t, pr.planned)
 	app1Serial := strOf(t, p.app1, "serial_number")
-	want1 := entryRow{app1Serial, start.Format(time.RFC3339), "key_compromise", strOf(t, p.app1, "not_after"), false}
-	if len(rows) != 1 || rows[0] != want1 {
-		t.Fatalf("planned entries %+v, want %+v", rows, want1)
+	if want := (entryRow{app1Serial, "(unknown)", "key_compromise", strOf(t, p.app1, "not_after"), false}); len(rows) != 1 || rows[0] != want {
+		t.Fatalf("planned entries %+v, want %+v", rows, want)
 	}
-	p.clock.t = start.Add(2 * time.Second) // apply a little later
+	// Terraform re-plans at apply with a later clock: the same plan.
+	p.clock.t = start.Add(2 * time.Second)
+	if again := p.u.plan("pgtls_crl", nil, cfg); !again.planned.Equal(pr.planned) {
+		t.Errorf("the plan changed with the clock:\n%s\n%s", pr.planned, again.planned)
+	}
+	issued := p.clock.t
 	st1, d := p.u.apply("pgtls_crl", nil, cfg, pr)
 	if hasErrors(d) {
 		t.Fatal(diagText(d))
 	}
+	want1 := entryRow{app1Serial, issued.Format(time.RFC3339), "key_compromise", strOf(t, p.app1, "not_after"), false}
 	crl := parseCRLState(t, st1)
-	if crl.Number.Int64() != start.Unix() || len(crl.RevokedCertificateEntries) != 1 ||
-		crl.RevokedCertificateEntries[0].SerialNumber.String() != app1Serial || crl.RevokedCertificateEntries[0].ReasonCode != 1 ||
-		!crl.RevokedCertificateEntries[0].RevocationTime.Equal(start) {
-		t.Errorf("issued CRL: number %s entries %+v", crl.Number, crl.RevokedCertificateEntries)
+	if crl.Number.Int64() != issued.Unix() || int64Of(t, st1, "crl_number") != issued.Unix() || strOf(t, st1, "id") != strconv.FormatInt(issued.Unix(), 10) {
+		t.Errorf("first number %s (state %d), want the Unix time of the apply %d", crl.Number, int64Of(t, st1, "crl_number"), issued.Unix())
+	}
+	if len(crl.RevokedCertificateEntries) != 1 || crl.RevokedCertificateEntries[0].SerialNumber.String() != app1Serial ||
+		crl.RevokedCertificateEntries[0].ReasonCode != 1 || !crl.RevokedCertificateEntries[0].RevocationTime.Equal(issued) {
+		t.Errorf("issued CRL entries %+v", crl.RevokedCertificateEntries)
 	}
 	if err := crl.CheckSignatureFrom(root); err != nil {
 		t.Errorf("signature: %v", err)
 	}
-	if got, want := strOf(t, st1, "next_update"), p.clock.t.Add(hoursCRLDefault*time.Hour).Format(time.RFC3339); got != want {
+	if got, want := strOf(t, st1, "next_update"), issued.Add(hoursCRLDefault*time.Hour).Format(time.RFC3339); got != want {
 		t.Errorf("next_update %s, want %s", got, want)
 	}
 	if rows := entryRows(t, st1); len(rows) != 1 || rows[0] != want1 {
-		t.Errorf("state entries %+v", rows)
+		t.Errorf("state entries %+v, want %+v", rows, want1)
 	}
 
 	// Second plan, later, nothing changed: the plan equals the state.
@@ -194,15 +204,15 @@ func TestUnitCRLLifecycle(t *testing.T) {
 		t.Fatalf("second plan is not empty: %s\nplanned %s\nstate   %s", diagText(pr.diags), pr.planned, st1)
 	}
 
-	// Add app2 (by serial only, in hex): re-issued with the next number;
-	// app1 keeps its revocation time.
+	// Add app2 (by serial only, in hex): re-issued with the next number,
+	// known at plan; app1 keeps its revocation time.
 	app2Serial, _ := new(big.Int).SetString(strOf(t, p.app2, "serial_number"), 10)
 	cfg2 := p.crlConfig(t, []any{merged(certRef(t, p.app1), map[string]any{"reason": "key_compromise"}),
 		map[string]any{"serial_number": "0x" + app2Serial.Text(16)}}, nil)
 	pr, st2 := p.planApply(t, &st1, cfg2)
 	n2 := int64Of(t, st2, "crl_number")
-	if n2 != start.Add(time.Hour).Unix() || int64Of(t, pr.planned, "crl_number") != n2 {
-		t.Errorf("crl_number after adding an entry: planned %d, state %d, want %d", int64Of(t, pr.planned, "crl_number"), n2, start.Add(time.Hour).Unix())
+	if n2 != issued.Unix()+1 || int64Of(t, pr.planned, "crl_number") != n2 {
+		t.Errorf("crl_number after adding an entry: planned %d, state %d, want %d", int64Of(t, pr.planned, "crl_number"), n2, issued.Unix()+1)
 	}
 	rows = entryRows(t, st2)
 	if len(rows) != 2 || rows[0] != want1 || rows[1] != (entryRow{app2Serial.String(), p.clock.t.Format(time.RFC3339), "unspecified", "", false}) {
@@ -216,15 +226,14 @@ func TestUnitCRLLifecycle(t *testing.T) {
 		t.Errorf("a serial written in decimal instead of hex re-issues the CRL: %s", diagText(pr.diags))
 	}
 
-	// Remove app1 from revoked: it stays (retained) with a warning; the
-	// number grows even within the same second.
+	// Remove app1 from revoked: it stays (retained) with a warning.
 	cfg3 := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String()}}, nil)
 	pr, st3 := p.planApply(t, &st2, cfg3)
 	if !strings.Contains(diagText(pr.diags), "stays on the CRL until the certificate expires") {
 		t.Errorf("no warning for the retained entry:\n%s", diagText(pr.diags))
 	}
 	if n := int64Of(t, st3, "crl_number"); n != n2+1 {
-		t.Errorf("crl_number in the same second: %d, want %d", n, n2+1)
+		t.Errorf("crl_number: %d, want %d", n, n2+1)
 	}
 	rows = entryRows(t, st3)
 	if len(rows) != 2 || rows[0].serial != app2Serial.String() || rows[1].serial != app1Serial || !rows[1].retained || rows[1].time != want1.time {
@@ -234,8 +243,9 @@ func TestUnitCRLLifecycle(t *testing.T) {
 		t.Errorf("the CRL lost the retained entry: %d entries", len(c.RevokedCertificateEntries))
 	}
 
-	// Once app1 has expired, the next re-issue drops it, but its expiry
-	// alone does not re-issue.
+	// app1 expires (48 h): that alone does not re-issue; the next re-issue
+	// still lists it (it expired after the last CRL was issued), the one
+	// after drops it.
 	p.clock.t = start.Add(72 * time.Hour)
 	pr = p.u.plan("pgtls_crl", &st3, cfg3)
 	if !pr.planned.Equal(st3) {
@@ -243,15 +253,20 @@ func TestUnitCRLLifecycle(t *testing.T) {
 	}
 	cfg4 := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String(), "reason": "superseded"}}, nil)
 	_, st4 := p.planApply(t, &st3, cfg4)
-	if rows := entryRows(t, st4); len(rows) != 1 || rows[0].reason != "superseded" {
-		t.Errorf("entries after app1 expired: %+v", rows)
+	if rows := entryRows(t, st4); len(rows) != 2 || rows[0].reason != "superseded" {
+		t.Errorf("entries after app1 expired, first re-issue: %+v", rows)
+	}
+	cfg4b := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String(), "reason": "key_compromise"}}, nil)
+	_, st4 = p.planApply(t, &st4, cfg4b)
+	if rows := entryRows(t, st4); len(rows) != 1 || rows[0].reason != "key_compromise" {
+		t.Errorf("entries after app1 expired, second re-issue: %+v", rows)
 	}
 
 	// Renewal: 16 days after issuing, inside the default 15-day window of
 	// a 30-day CRL. The plan (no refresh) re-issues in place.
 	issued4 := p.clock.t
 	p.clock.t = issued4.Add(16 * 24 * time.Hour)
-	pr, st5 := p.planApply(t, &st4, cfg4)
+	pr, st5 := p.planApply(t, &st4, cfg4b)
 	if attrOf(t, pr.planned, "crl_pem").IsKnown() || len(pr.replace) != 0 {
 		t.Errorf("renewal window: crl_pem known=%v, replace=%v; want an in-place re-issue", attrOf(t, pr.planned, "crl_pem").IsKnown(), pr.replace)
 	}
@@ -270,8 +285,8 @@ func TestUnitCRLLifecycle(t *testing.T) {
 
 	// A longer window alone changes in place without re-issuing.
 	p.clock.t = issued4.Add(16*24*time.Hour + time.Hour)
-	cfg6 := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String(), "reason": "superseded"}}, map[string]any{"early_renewal_hours": 200})
-	pr, st6 := p.planApply(t, &st5, cfg6)
+	cfg6 := p.crlConfig(t, []any{map[string]any{"serial_number": app2Serial.String(), "reason": "key_compromise"}}, map[string]any{"early_renewal_hours": 200})
+	_, st6 := p.planApply(t, &st5, cfg6)
 	if !attrOf(t, st6, "crl_pem").Equal(attrOf(t, st5, "crl_pem")) || int64Of(t, st6, "early_renewal_hours") != 200 {
 		t.Errorf("early_renewal_hours alone re-issued the CRL or was not stored")
 	}
@@ -279,7 +294,11 @@ func TestUnitCRLLifecycle(t *testing.T) {
 	// Re-created from scratch (state lost, -replace): the clock keeps the
 	// number above every earlier one.
 	pr = p.u.plan("pgtls_crl", nil, cfg6)
-	if n := int64Of(t, pr.planned, "crl_number"); n <= int64Of(t, st6, "crl_number") {
+	st7, d := p.u.apply("pgtls_crl", nil, cfg6, pr)
+	if hasErrors(d) {
+		t.Fatal(diagText(d))
+	}
+	if n := int64Of(t, st7, "crl_number"); n <= int64Of(t, st6, "crl_number") {
 		t.Errorf("re-created CRL number %d is not above the last one %d", n, int64Of(t, st6, "crl_number"))
 	}
 }
@@ -339,8 +358,7 @@ func TestUnitCRLPlanRefusals(t *testing.T) {
 }
 
 // TestUnitCRLUnknownEntries: a revoked certificate that does not exist yet
-// leaves entries unknown at plan time while the number is known; apply
-// fills them.
+// leaves entries unknown at plan time; apply fills them.
 func TestUnitCRLUnknownEntries(t *testing.T) {
 	p := newUnitCRL(t)
 	cfg := p.crlConfig(t, []any{map[string]any{"cert_pem": unknown, "serial_number": unknown}}, nil)
@@ -348,9 +366,9 @@ func TestUnitCRLUnknownEntries(t *testing.T) {
 	if hasErrors(pr.diags) {
 		t.Fatal(diagText(pr.diags))
 	}
-	if attrOf(t, pr.planned, "entries").IsKnown() || !attrOf(t, pr.planned, "crl_number").IsKnown() {
-		t.Errorf("entries known=%v number known=%v; want unknown entries, known number",
-			attrOf(t, pr.planned, "entries").IsKnown(), attrOf(t, pr.planned, "crl_number").IsKnown())
+	if attrOf(t, pr.planned, "entries").IsKnown() || !attrOf(t, pr.planned, "issuer_dn").IsKnown() {
+		t.Errorf("entries known=%v issuer_dn known=%v; want unknown entries, known issuer",
+			attrOf(t, pr.planned, "entries").IsKnown(), attrOf(t, pr.planned, "issuer_dn").IsKnown())
 	}
 	cfgApply := p.crlConfig(t, []any{certRef(t, p.app2)}, nil)
 	st, d := p.u.apply("pgtls_crl", nil, cfgApply, planResult{planned: withAttr(t, pr.planned, "revoked", []any{certRef(t, p.app2)})})
@@ -385,7 +403,7 @@ func TestUnitCRLImport(t *testing.T) {
 		imported := p.u.decode("pgtls_crl", resp.ImportedResources[0].State)
 		st := p.u.read("pgtls_crl", imported)
 		_, st2 := p.planApply(t, &st, p.crlConfig(t, nil, nil))
-		want := max(tc.number+1, p.clock.t.Unix())
+		want := tc.number + 1
 		if n := int64Of(t, st2, "crl_number"); n != want {
 			t.Errorf("number after import of %d: %d, want %d", tc.number, n, want)
 		}

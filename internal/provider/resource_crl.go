@@ -169,9 +169,12 @@ func (r *crlResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 			"id": computedString("The CRL number (decimal) of the current CRL."),
 			"crl_number": schema.Int64Attribute{
 				Computed: true,
-				MarkdownDescription: "The cRLNumber, known at plan time: the larger of the previous number + 1 and the " +
-					"Unix time of the plan in seconds. It grows with every re-issue and, because of the clock, also " +
-					"across a replacement, a re-creation or a lost state.",
+				MarkdownDescription: "The cRLNumber. The first CRL of the resource gets the Unix time of its issuing " +
+					"in seconds; every re-issue after that the previous number + 1, known at plan time. Kept in state, so " +
+					"it never goes back while the resource lives; because the first number comes from the clock, a " +
+					"replaced or re-created resource (lost state, `-replace`) still continues above the old numbers " +
+					"unless CRLs were re-issued more often than once per second on average. `terraform import` with the " +
+					"last CRL (PEM) or its number continues the count exactly.",
 			},
 			"crl_pem": computedString("The CRL (PEM `X509 CRL`): for `ssl_crl_file`, `sslcrl` and Pgpool-II's " +
 				"`ssl_crl_file`, next to the CRLs of the other CAs of the chain."),
@@ -194,7 +197,8 @@ func (r *crlResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 					"(`retained`).",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"serial_number":   computedString("Serial number (decimal)."),
-					"revocation_time": computedString("Revocation time (RFC 3339)."),
+					"revocation_time": computedString("Revocation time (RFC 3339); for a new entry without " +
+						"`revocation_time`, the issuing time of the CRL that first lists it (known after apply)."),
 					"reason":          computedString("Reason name."),
 					"expires_at": computedString("Expiry of the revoked certificate (RFC 3339) when known: after it " +
 						"a retained entry leaves the CRL at the next re-issue."),
@@ -328,7 +332,9 @@ func (m *crlModel) configured(ctx context.Context, ca *x509.Certificate, now tim
 	return revs, true, true
 }
 
-// entriesValue renders CRL entries as the entries attribute.
+// entriesValue renders CRL entries as the entries attribute; an entry
+// without a time yet (a new one without revocation_time) gets an unknown
+// time, filled with the issuing time at apply.
 func entriesValue(revs []pki.Revocation) (types.List, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	objType := types.ObjectType{AttrTypes: crlEntryAttrTypes}
@@ -338,9 +344,13 @@ func entriesValue(revs []pki.Revocation) (types.List, diag.Diagnostics) {
 		if !r.NotAfter.IsZero() {
 			expires = types.StringValue(r.NotAfter.UTC().Format(time.RFC3339))
 		}
+		at := types.StringUnknown() // set when the CRL is issued
+		if !r.Time.IsZero() {
+			at = types.StringValue(r.Time.UTC().Format(time.RFC3339))
+		}
 		o, d := types.ObjectValue(crlEntryAttrTypes, map[string]attr.Value{
 			"serial_number":   types.StringValue(r.Serial.String()),
-			"revocation_time": types.StringValue(r.Time.UTC().Format(time.RFC3339)),
+			"revocation_time": at,
 			"reason":          types.StringValue(r.Reason.String()),
 			"expires_at":      expires,
 			"retained":        types.BoolValue(r.Retained),
@@ -361,7 +371,8 @@ type crlEntryModel struct {
 	Retained       types.Bool   `tfsdk:"retained"`
 }
 
-// entriesOf reads the entries attribute back (state or plan).
+// entriesOf reads the entries attribute back (state, or the plan where a
+// revocation time may still be unknown: zero).
 func entriesOf(ctx context.Context, l types.List) ([]pki.Revocation, error) {
 	if l.IsNull() || l.IsUnknown() {
 		return nil, nil
@@ -376,9 +387,12 @@ func entriesOf(ctx context.Context, l types.List) ([]pki.Revocation, error) {
 		if !ok {
 			return nil, fmt.Errorf("entry %d of the state has serial number %q, not a decimal number", i+1, it.SerialNumber.ValueString())
 		}
-		at, err := time.Parse(time.RFC3339, it.RevocationTime.ValueString())
-		if err != nil {
-			return nil, fmt.Errorf("entry %d of the state: revocation time: %w", i+1, err)
+		var at time.Time
+		if !it.RevocationTime.IsUnknown() {
+			var err error
+			if at, err = time.Parse(time.RFC3339, it.RevocationTime.ValueString()); err != nil {
+				return nil, fmt.Errorf("entry %d of the state: revocation time: %w", i+1, err)
+			}
 		}
 		reason, err := pki.ParseCRLReason(it.Reason.ValueString())
 		if err != nil {
@@ -406,6 +420,20 @@ func sameRevocations(a, b []pki.Revocation) bool {
 		}
 	}
 	return true
+}
+
+// lastIssued is the thisUpdate of the CRL in state (zero when there is
+// none): retained entries whose certificate expired before it are released.
+// It is read from state, not the clock, so plan and apply agree.
+func (m *crlModel) lastIssued() time.Time {
+	if m == nil || m.ThisUpdate.IsNull() || m.ThisUpdate.IsUnknown() {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, m.ThisUpdate.ValueString())
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // keepOutputs takes every output from the previous state (no re-issue):
@@ -438,6 +466,8 @@ func (m *crlModel) setIssuerFacts(ca *x509.Certificate, diags *diag.Diagnostics)
 // reissueReason says why the plan re-issues an existing CRL ("" when it
 // does not).
 func reissueReason(plan, prior *crlModel, configuredKnown bool, configured, previous []pki.Revocation, now time.Time) string {
+	// The entries are compared without releasing expired ones: an expiry
+	// alone does not re-issue, the next re-issue drops them.
 	switch {
 	case prior.CRLPEM.IsNull():
 		return "adopted by import"
@@ -449,7 +479,7 @@ func reissueReason(plan, prior *crlModel, configuredKnown bool, configured, prev
 		return "the validity changes"
 	case !configuredKnown:
 		return "revoked entries are not known until apply"
-	case !sameRevocations(pki.Revocations(configured, previous, now, false), previous):
+	case !sameRevocations(pki.Revocations(configured, previous, time.Time{}), previous):
 		return "the revoked entries change"
 	}
 	if due, known := readyForRenewal(prior.NextUpdate, plan.EarlyRenewalHours, now); known && due {
@@ -500,19 +530,24 @@ func (r *crlResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			return
 		}
 	}
-	number := pki.NextCRLNumber(prevNumber, now)
-	if !number.IsInt64() {
-		resp.Diagnostics.AddError("CRL number out of range", fmt.Sprintf("the next CRL number %s does not fit the crl_number attribute (64 bits)", number))
-		return
+	// The next number is known at plan time when there is a previous one.
+	// The first number comes from the clock at apply: the apply re-plans
+	// and must get the same values, so nothing planned depends on the clock.
+	plan.CRLNumber, plan.ID = types.Int64Unknown(), types.StringUnknown()
+	if prevNumber != nil {
+		number := pki.NextCRLNumber(prevNumber, now)
+		if !number.IsInt64() {
+			resp.Diagnostics.AddError("CRL number out of range", fmt.Sprintf("the next CRL number %s does not fit the crl_number attribute (64 bits)", number))
+			return
+		}
+		plan.CRLNumber, plan.ID = types.Int64Value(number.Int64()), types.StringValue(number.String())
 	}
-	plan.CRLNumber = types.Int64Value(number.Int64())
-	plan.ID = types.StringValue(number.String())
 	plan.CRLPEM, plan.ThisUpdate, plan.NextUpdate = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
 	plan.ReadyForRenewal = types.BoolValue(false)
 	plan.setIssuerFacts(ca.cert, &resp.Diagnostics)
 	plan.Entries = types.ListUnknown(types.ObjectType{AttrTypes: crlEntryAttrTypes})
 	if known {
-		revs := pki.Revocations(configured, previous, now, true)
+		revs := pki.Revocations(configured, previous, prior.lastIssued())
 		var d diag.Diagnostics
 		plan.Entries, d = entriesValue(revs)
 		resp.Diagnostics.Append(d...)
@@ -571,7 +606,8 @@ func (r *crlResource) issue(ctx context.Context, plan, prior *crlModel, diags *d
 	}
 	var revs []pki.Revocation
 	if !plan.Entries.IsUnknown() {
-		// Planned exactly (times included): issue what the plan showed.
+		// Planned: issue what the plan showed (new entries get the issuing
+		// time).
 		if revs, err = entriesOf(ctx, plan.Entries); err != nil {
 			diags.AddError("Invalid planned CRL entries", err.Error())
 			return
@@ -581,7 +617,13 @@ func (r *crlResource) issue(ctx context.Context, plan, prior *crlModel, diags *d
 		if !ok {
 			return
 		}
-		revs = pki.Revocations(configured, previous, now, true)
+		revs = pki.Revocations(configured, previous, prior.lastIssued())
+	}
+	at := now.UTC().Truncate(time.Second)
+	for i := range revs {
+		if revs[i].Time.IsZero() {
+			revs[i].Time = at
+		}
 	}
 	number := pki.NextCRLNumber(prevNumber, now)
 	if !plan.CRLNumber.IsUnknown() && !plan.CRLNumber.IsNull() {
