@@ -196,10 +196,10 @@ func (r *crlResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 					"configured ones in order, then those that left `revoked` but stay until their certificate expires " +
 					"(`retained`).",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"serial_number":   computedString("Serial number (decimal)."),
+					"serial_number": computedString("Serial number (decimal)."),
 					"revocation_time": computedString("Revocation time (RFC 3339); for a new entry without " +
 						"`revocation_time`, the issuing time of the CRL that first lists it (known after apply)."),
-					"reason":          computedString("Reason name."),
+					"reason": computedString("Reason name."),
 					"expires_at": computedString("Expiry of the revoked certificate (RFC 3339) when known: after it " +
 						"a retained entry leaves the CRL at the next re-issue."),
 					"retained": schema.BoolAttribute{Computed: true, MarkdownDescription: "True when the entry is no " +
