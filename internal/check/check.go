@@ -16,6 +16,7 @@ package check
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,6 +46,25 @@ const DefaultPort = 5432
 // DefaultConnectTimeout is used when Request.ConnectTimeout is 0.
 const DefaultConnectTimeout = 5 * time.Second
 
+// MaxConnectTimeout bounds Request.ConnectTimeout.
+const MaxConnectTimeout = 300 * time.Second
+
+// MaxNameBytes is the longest user or database name PostgreSQL keeps:
+// NAMEDATALEN-1 bytes (NAMEDATALEN is 64 in every standard build). The
+// server cuts longer names in the startup packet to this many bytes
+// (ProcessStartupPacket), so a longer name would log in as another name.
+const MaxNameBytes = 63
+
+// MaxStartupPacket is PostgreSQL's MAX_STARTUP_PACKET_LENGTH (pqcomm.h): a
+// longer startup packet is dropped with "invalid length of startup packet"
+// in the server log and nothing sent to the client. The check's startup
+// packet holds only user and database, so MaxNameBytes keeps it far below.
+const MaxStartupPacket = 10000
+
+// MaxHostNameLength is the longest DNS host name (RFC 1035: 253 characters
+// in text form); it bounds Host and ServerName.
+const MaxHostNameLength = 253
+
 // Request describes one connection check. PEM fields hold file contents, not
 // paths. Password and ClientKeyPEM are secrets and never appear in errors.
 type Request struct {
@@ -73,16 +93,24 @@ type Request struct {
 
 // Problem is one invalid field of a Request. Value never holds a secret.
 type Problem struct {
-	Field   string
-	Value   string
-	Message string
+	Field   string // the Request field, named as the provider's attribute (host, port, sslmodes, connect_timeout, ...)
+	Key     string // list index (sslmodes) or map key (expect) inside Field; empty for the field itself
+	Value   string // the offending value, shortened (see shown); empty for secrets and PEM
+	Message string // the rule
 }
 
 func (p Problem) String() string {
-	if p.Value == "" {
-		return fmt.Sprintf("%s: %s", p.Field, p.Message)
+	f := p.Field
+	if p.Key != "" {
+		f += "[" + strconv.Quote(shown(p.Key)) + "]"
+		if _, err := strconv.Atoi(p.Key); err == nil {
+			f = p.Field + "[" + p.Key + "]"
+		}
 	}
-	return fmt.Sprintf("%s %q: %s", p.Field, p.Value, p.Message)
+	if p.Value == "" {
+		return fmt.Sprintf("%s: %s", f, p.Message)
+	}
+	return fmt.Sprintf("%s %q: %s", f, p.Value, p.Message)
 }
 
 // ServerCert summarises the leaf certificate the server presented.
@@ -97,13 +125,19 @@ type ServerCert struct {
 
 // SSLStat is the pg_stat_ssl row of the backend serving this session.
 type SSLStat struct {
-	SSL          bool
-	Version      string
-	Cipher       string
-	Bits         int
-	ClientDN     string // pg_stat_ssl.client_dn: OpenSSL's one-line form ("/CN=app"), not RFC 2253
-	ClientSerial string
-	IssuerDN     string // pg_stat_ssl.issuer_dn: one-line form like ClientDN
+	SSL     bool
+	Version string
+	Cipher  string
+	Bits    int
+	// ClientDNOneLine and IssuerDNOneLine are pg_stat_ssl's client_dn and
+	// issuer_dn: PostgreSQL's X509_NAME_to_cstring, OpenSSL's one-line
+	// style ("/C=DE/O=Ex\, Inc/CN=app": attributes in certificate order,
+	// short names, values escaped as in RFC 2253), cut to 63 bytes
+	// (NAMEDATALEN-1, even inside an escape). This is NOT the RFC 2253 DN that clientname=DN
+	// compares (reversed order, comma-separated): never compare the two.
+	ClientDNOneLine string
+	ClientSerial    string
+	IssuerDNOneLine string
 }
 
 // Path values: which connection attempts libpq would have made.
@@ -154,6 +188,19 @@ type Result struct {
 	AuthenticatedUser string   // current_user
 	ServerVersion     string   // server_version parameter status
 	SSLStat           *SSLStat // nil when the session's backend is not directly connected to us (pooler) or has no pg_stat_ssl
+
+	// Attempts are the connections the mode made, in order (libpq's
+	// fallbacks make a second one), for logs and debugging.
+	Attempts []Attempt
+	Duration time.Duration // the whole probe, including the session queries
+}
+
+// Attempt is one connection attempt of a probe.
+type Attempt struct {
+	TLS      bool   // began with an SSLRequest
+	Address  string // the address reached ("host:port" or the socket), "" when none was
+	Outcome  string // "connected", or the error
+	Duration time.Duration
 }
 
 // Expectation maps a mode to whether success is expected.
@@ -215,9 +262,14 @@ func Compare(results []Result, exp Expectation) []Mismatch {
 	return out
 }
 
-// ParseExpectation turns "success"/"failure" words into an Expectation,
-// reporting unknown modes and words as Problems.
-func ParseExpectation(in map[string]string) (Expectation, []Problem) {
+// ParseExpectation turns "success"/"failure" words (any case) into an
+// Expectation, reporting unknown modes, unknown words and modes that are
+// expected but not among modes (the request's sslmodes; nil means all six)
+// as Problems on the field "expect" keyed by the mode.
+func ParseExpectation(in map[string]string, modes []SSLMode) (Expectation, []Problem) {
+	if len(modes) == 0 {
+		modes = AllModes
+	}
 	exp := Expectation{}
 	var probs []Problem
 	keys := make([]string, 0, len(in))
@@ -228,8 +280,8 @@ func ParseExpectation(in map[string]string) (Expectation, []Problem) {
 	for _, k := range keys {
 		v := in[k]
 		m := SSLMode(k)
-		if !m.Valid() {
-			probs = append(probs, Problem{Field: "expect", Value: k, Message: "unknown sslmode; must be one of " + modeList()})
+		if msg := modeProblem(k); msg != "" {
+			probs = append(probs, Problem{Field: "expect", Key: k, Message: msg})
 			continue
 		}
 		switch strings.ToLower(strings.TrimSpace(v)) {
@@ -238,10 +290,27 @@ func ParseExpectation(in map[string]string) (Expectation, []Problem) {
 		case "failure":
 			exp[m] = false
 		default:
-			probs = append(probs, Problem{Field: "expect[" + k + "]", Value: v, Message: `must be "success" or "failure"`})
+			probs = append(probs, Problem{Field: "expect", Key: k, Value: shown(v), Message: `must be "success" or "failure"`})
+			continue
+		}
+		if !slices.Contains(modes, m) {
+			probs = append(probs, Problem{Field: "expect", Key: k, Value: v,
+				Message: fmt.Sprintf("sslmode %s is expected but not checked: add it to sslmodes (or remove it from expect)", k)})
 		}
 	}
 	return exp, probs
+}
+
+// modeProblem is the rule for one sslmode name: libpq compares it exactly
+// (sslmode=REQUIRE fails with "invalid sslmode value").
+func modeProblem(s string) string {
+	if SSLMode(s).Valid() {
+		return ""
+	}
+	if l := SSLMode(strings.ToLower(strings.TrimSpace(s))); l.Valid() {
+		return fmt.Sprintf("unknown sslmode: libpq's sslmode names are lower case and exact (libpq rejects it: invalid sslmode value); use %q", string(l))
+	}
+	return "unknown sslmode; must be one of " + modeList()
 }
 
 func modeList() string {

@@ -18,7 +18,7 @@ func TestHermeticAgainstServer(t *testing.T) {
 	testserver.RequirePostgres(t)
 	srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, HBA: "host all all 127.0.0.1/32 scram-sha-256",
 		Roles: []string{"alice"}, Settings: map[string]string{"log_connections": "on"}})
-	srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
+	setAlicePassword(t, srv)
 
 	home := t.TempDir()
 	foreign := newCA(t, "foreign root from HOME")

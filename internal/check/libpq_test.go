@@ -32,6 +32,31 @@ type clientCase struct {
 	req          Request            // Host/Port are filled in per server
 	paths        map[SSLMode]string // optional: expected Path per mode
 	want         map[SSLMode]bool   // optional: expected success per mode (sanity: the scenario tests what it claims)
+	major        int                // server major behind host:port (0 means 15, the Debian server behind the poolers)
+}
+
+// serverVersions are the servers every libpq comparison runs against: the
+// Debian PostgreSQL 15 (OpenSSL 3) as 0, then each npm build 13..18
+// (OpenSSL 1.1). psql 15 is the client for all of them.
+func serverVersions() []int { return append([]int{0}, testserver.Majors()...) }
+
+func versionName(v int) string {
+	if v == 0 {
+		return "pg15-debian"
+	}
+	return "pg" + strconv.Itoa(v)
+}
+
+// eachVersion runs f once per server version, as a subtest that skips
+// loudly (or fails under PGTLS_REQUIRE_SERVERS=1) when that build is
+// missing.
+func eachVersion(t *testing.T, f func(t *testing.T, version int)) {
+	for _, v := range serverVersions() {
+		t.Run(versionName(v), func(t *testing.T) {
+			testserver.RequirePostgresVersion(t, v)
+			f(t, v)
+		})
+	}
 }
 
 type serverCase struct {
@@ -151,6 +176,10 @@ func TestAgreesWithLibpq(t *testing.T) {
 			{name: "password", req: pw, want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull),
 				paths: map[SSLMode]string{ModePrefer: PathTLSRefusedPlaintext, ModeRequire: PathTLSRefused, ModeAllow: PathPlaintext}},
 			{name: "password+root", req: withRoot(pw), want: okExcept(ModeRequire, ModeVerifyCA, ModeVerifyFull)},
+			// prefer and allow go on unencrypted on the refused connection
+			// (libpq does not reconnect), so only the login error is theirs.
+			{name: "wrong-password", req: Request{User: "alice", Password: "nope"}, want: all(false),
+				paths: map[SSLMode]string{ModePrefer: PathTLSRefusedPlaintext, ModeAllow: PathPlaintextThenRefused, ModeRequire: PathTLSRefused}},
 		}},
 		{name: "ssl-on-scram", cfg: sslServer(good, hostScram), clients: []clientCase{
 			{name: "password", req: pw, want: okExcept(ModeVerifyCA, ModeVerifyFull),
@@ -270,15 +299,20 @@ func TestAgreesWithLibpq(t *testing.T) {
 		}},
 	}
 
-	for _, sc := range servers {
-		t.Run(sc.name, func(t *testing.T) {
-			srv := testserver.StartPostgres(t, sc.cfg)
-			srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
-			for _, cc := range sc.clients {
-				t.Run(cc.name, func(t *testing.T) { agreeWithLibpq(t, srv.Host, srv.Port, cc, true) })
-			}
-		})
-	}
+	eachVersion(t, func(t *testing.T, version int) {
+		for _, sc := range servers {
+			t.Run(sc.name, func(t *testing.T) {
+				cfg := sc.cfg
+				cfg.Version = version
+				srv := testserver.StartPostgres(t, cfg)
+				setAlicePassword(t, srv)
+				for _, cc := range sc.clients {
+					cc.major = srv.Major
+					t.Run(cc.name, func(t *testing.T) { agreeWithLibpq(t, srv.Host, srv.Port, cc, true) })
+				}
+			})
+		}
+	})
 }
 
 // agreeWithLibpq runs Run() and psql with the same inputs for every mode
@@ -345,7 +379,11 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 			if r.Encrypted != (r.Path == PathTLS || r.Path == PathPlaintextThenTLS) {
 				t.Errorf("encrypted=%v inconsistent with path %s", r.Encrypted, r.Path)
 			}
-			if r.ServerVersion == "" || !strings.HasPrefix(r.ServerVersion, "15") {
+			major := cc.major
+			if major == 0 {
+				major = 15
+			}
+			if r.ServerVersion == "" || !strings.HasPrefix(r.ServerVersion, strconv.Itoa(major)+".") {
 				t.Errorf("server_version %q: %s", r.ServerVersion, desc)
 			}
 			if direct && r.Encrypted && r.SSLStat != nil && r.TLSVersion != r.SSLStat.Version {
@@ -354,10 +392,10 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 			if r.Encrypted && (r.TLSVersion == "" || r.Cipher == "" || r.ServerCertificate == nil || direct && r.SSLStat.Version == "") {
 				t.Errorf("TLS details missing: %+v", r)
 			}
-			if r.Encrypted && req.ClientCertPEM != "" && !cc.certNotAsked && (!r.ClientCertificateSent || direct && r.SSLStat.ClientDN == "") {
+			if r.Encrypted && req.ClientCertPEM != "" && !cc.certNotAsked && (!r.ClientCertificateSent || direct && r.SSLStat.ClientDNOneLine == "") {
 				t.Errorf("client certificate not reported as sent: %+v %+v", r, r.SSLStat)
 			}
-			if cc.certNotAsked && (r.ClientCertificateSent || direct && r.SSLStat.ClientDN != "") {
+			if cc.certNotAsked && (r.ClientCertificateSent || direct && r.SSLStat.ClientDNOneLine != "") {
 				t.Errorf("client certificate sent although the server did not ask: %+v %+v", r, r.SSLStat)
 			}
 			continue
@@ -383,6 +421,13 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 		if direct && state != "" && state != r.SQLState {
 			t.Errorf("SQLSTATE %q, libpq's message implies %q: %s", r.SQLState, state, desc)
 		}
+		// Messages are true for the mode and the inputs at hand.
+		if strings.Contains(r.Error, "SSL was required") && (mode == ModeDisable || mode == ModeAllow || mode == ModePrefer) {
+			t.Errorf("sslmode %s does not require SSL, yet the error says it was required: %s", mode, desc)
+		}
+		if req.ClientCertPEM == "" && r.Category != CatServer && strings.Contains(r.Error, "certificate") && strings.Contains(r.Error, "client") {
+			t.Errorf("no client certificate is configured, yet our own error talks about one: %s", desc)
+		}
 		if strings.Contains(r.Error, alicePassword) {
 			t.Errorf("error leaks the password: %s", r.Error)
 		}
@@ -393,4 +438,12 @@ func agreeWithLibpq(t *testing.T, host string, port int, cc clientCase, direct b
 	if elapsed > 5*time.Second {
 		t.Errorf("Run took %s", elapsed)
 	}
+}
+
+// setAlicePassword stores alice's password as a SCRAM verifier on every
+// major (13 still defaults password_encryption to md5, which a
+// scram-sha-256 hba line cannot use).
+func setAlicePassword(t *testing.T, srv *testserver.Postgres) {
+	t.Helper()
+	srv.Exec(t, "SET password_encryption = 'scram-sha-256'; ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
 }

@@ -34,10 +34,12 @@ func TestNameConstrainedCAAgreesWithLibpq(t *testing.T) {
 		{"dns-san-inside-cn-outside", ca.issue(t, leafOpts{cn: "pg.other.test", dns: []string{"db.example.test"}, ips: []string{"127.0.0.1"}, eku: srvEKU})},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: c.leaf.certPEM, KeyPEM: c.leaf.keyPEM,
-				HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
-			srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
-			agreeWithLibpq(t, srv.Host, srv.Port, clientCase{name: c.name, req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem}}, true)
+			eachVersion(t, func(t *testing.T, version int) {
+				srv := testserver.StartPostgres(t, testserver.PostgresConfig{Version: version, SSL: true, CertPEM: c.leaf.certPEM, KeyPEM: c.leaf.keyPEM,
+					HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
+				setAlicePassword(t, srv)
+				agreeWithLibpq(t, srv.Host, srv.Port, clientCase{name: c.name, major: srv.Major, req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem}}, true)
+			})
 		})
 	}
 }
@@ -51,15 +53,18 @@ func TestTwoCommonNamesAgreeWithLibpq(t *testing.T) {
 		Subject:     pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCommonName, Value: "first.example"}, {Type: oidCommonName, Value: "second.example"}}},
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	srv := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: l.CertPEM, KeyPEM: l.KeyPEM,
-		HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
-	srv.Exec(t, "ALTER ROLE alice PASSWORD "+testserver.QuoteLiteral(alicePassword))
 	all := map[SSLMode]bool{ModeDisable: true, ModeAllow: true, ModePrefer: true, ModeRequire: true, ModeVerifyCA: true, ModeVerifyFull: true}
 	notFull := map[SSLMode]bool{ModeDisable: true, ModeAllow: true, ModePrefer: true, ModeRequire: true, ModeVerifyCA: true, ModeVerifyFull: false}
-	for _, cc := range []clientCase{
-		{name: "first", req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem, ServerName: "first.example"}, want: all},
-		{name: "second", req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem, ServerName: "second.example"}, want: notFull},
-	} {
-		t.Run(cc.name, func(t *testing.T) { agreeWithLibpq(t, srv.Host, srv.Port, cc, true) })
-	}
+	eachVersion(t, func(t *testing.T, version int) {
+		srv := testserver.StartPostgres(t, testserver.PostgresConfig{Version: version, SSL: true, CertPEM: l.CertPEM, KeyPEM: l.KeyPEM,
+			HBA: "host all all 127.0.0.1/32 scram-sha-256", Roles: []string{"alice"}})
+		setAlicePassword(t, srv)
+		for _, cc := range []clientCase{
+			{name: "first", req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem, ServerName: "first.example"}, want: all},
+			{name: "second", req: Request{User: "alice", Password: alicePassword, RootCertPEM: ca.pem, ServerName: "second.example"}, want: notFull},
+		} {
+			cc.major = srv.Major
+			t.Run(cc.name, func(t *testing.T) { agreeWithLibpq(t, srv.Host, srv.Port, cc, true) })
+		}
+	})
 }

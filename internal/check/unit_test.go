@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 func TestWildcardMatchLibpqRules(t *testing.T) {
@@ -167,7 +169,7 @@ func TestCompare(t *testing.T) {
 	if m := Compare(res, Expectation{ModeDisable: false, ModeRequire: true}); len(m) != 0 {
 		t.Errorf("unexpected mismatches %v", m)
 	}
-	exp, probs := ParseExpectation(map[string]string{"require": "success", "verify-ca": "failure", "nope": "success", "allow": "maybe"})
+	exp, probs := ParseExpectation(map[string]string{"require": "success", "verify-ca": "failure", "nope": "success", "allow": "maybe"}, nil)
 	if len(probs) != 2 || exp[ModeRequire] != true || exp[ModeVerifyCA] != false || len(exp) != 2 {
 		t.Errorf("ParseExpectation = %v, %v", exp, probs)
 	}
@@ -322,5 +324,62 @@ func TestMalformedInputsDoNotPanic(t *testing.T) {
 	res := Run(nil, Request{Host: "", User: "u", SSLModes: []SSLMode{ModeDisable}}) //nolint:staticcheck
 	if len(res) != 1 || res[0].Success {
 		t.Fatalf("Run(nil, invalid) = %+v", res)
+	}
+}
+
+// TestLongestNamesFitTheStartupPacket: with user and database at
+// MaxNameBytes, the startup message pgconn sends for the check (user,
+// database, nothing else: baseConfig sets no runtime parameters) stays far
+// below PostgreSQL's MAX_STARTUP_PACKET_LENGTH, so the name rule is the only
+// length rule the request needs.
+func TestLongestNamesFitTheStartupPacket(t *testing.T) {
+	req := Request{Host: "127.0.0.1", User: strings.Repeat("u", MaxNameBytes), Database: strings.Repeat("d", MaxNameBytes)}
+	m, probs := req.prepare()
+	if len(probs) != 0 {
+		t.Fatalf("longest names refused: %v", probs)
+	}
+	cfg, err := baseConfig(req, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]string{"user": cfg.User, "database": cfg.Database}
+	for k, v := range cfg.RuntimeParams {
+		params[k] = v
+	}
+	msg := pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: params}
+	buf, err := msg.Encode(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(buf) != 4+4+len("user")+1+MaxNameBytes+1+len("database")+1+MaxNameBytes+1+1 || len(buf) > MaxStartupPacket {
+		t.Errorf("startup packet of the longest valid request is %d bytes (limit %d): %v", len(buf), MaxStartupPacket, params)
+	}
+	for _, long := range []Request{
+		{Host: "127.0.0.1", User: req.User + "u"},
+		{Host: "127.0.0.1", User: "u", Database: req.Database + "d"},
+	} {
+		if p := long.Validate(); len(p) != 1 || !strings.Contains(p[0].Message, "NAMEDATALEN") {
+			t.Errorf("%d/%d-byte names: %v", len(long.User), len(long.Database), p)
+		}
+	}
+}
+
+func TestParseExpectationAgainstModes(t *testing.T) {
+	exp, probs := ParseExpectation(map[string]string{"require": " SUCCESS ", "verify-full": "failure", "Prefer": "success"}, []SSLMode{ModeRequire})
+	if len(exp) != 2 || !exp[ModeRequire] || exp[ModeVerifyFull] {
+		t.Errorf("expectation %v", exp)
+	}
+	if len(probs) != 2 {
+		t.Fatalf("problems %v", probs)
+	}
+	// sorted by key: "Prefer" < "verify-full"
+	if probs[0].Key != "Prefer" || !strings.Contains(probs[0].Message, `use "prefer"`) {
+		t.Errorf("case problem %v", probs[0])
+	}
+	if probs[1].Key != "verify-full" || !strings.Contains(probs[1].Message, "expected but not checked") {
+		t.Errorf("unchecked-mode problem %v", probs[1])
+	}
+	if _, probs := ParseExpectation(map[string]string{"verify-full": "failure"}, nil); len(probs) != 0 {
+		t.Errorf("nil modes means all six: %v", probs)
 	}
 }

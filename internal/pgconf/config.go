@@ -2,6 +2,7 @@ package pgconf
 
 import (
 	"fmt"
+	"github.com/pgtls/terraform-provider-pgtls/internal/cipherlist"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -70,17 +71,9 @@ func (c Config) value(name string) string {
 }
 
 var (
-	cipherListRe = regexp.MustCompile(`^[A-Za-z0-9!+\-:@=,. _]+$`)
 	groupTokenRe = regexp.MustCompile(`^\??[A-Za-z0-9_\-]+$`)
 	hostLabelRe  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
-
-// weakCipherTokens enable ciphers without encryption or authentication,
-// export-grade or broken ones.
-var weakCipherTokens = []string{"NULL", "aNULL", "eNULL", "EXPORT", "EXP", "RC4", "COMPLEMENTOFALL"}
-
-// TLS13Ciphers are the TLS 1.3 suites OpenSSL knows.
-var TLS13Ciphers = []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"}
 
 // ECCurves are the named curves PostgreSQL 13-17's ssl_ecdh_curve can use
 // (OBJ_sn2nid + EC_KEY_new_by_curve_name: X25519/X448 are not EC curves
@@ -225,11 +218,14 @@ func (c Config) checkTLS() []Problem {
 		}
 	}
 	if v, ok := c.Values["ssl_ciphers"]; ok && v != "" {
-		if !cipherListRe.MatchString(v) {
-			add("ssl_ciphers", Error, "Invalid cipher list", "ssl_ciphers = %q holds characters an OpenSSL cipher list cannot contain", v)
-		} else if weak := weakCiphers(v); len(weak) > 0 {
-			add("ssl_ciphers", Warning, "Weak ciphers enabled",
-				"ssl_ciphers = %q enables %s (no encryption, no authentication, export-grade or broken ciphers); remove them or add !%s", v, strings.Join(weak, ", "), weak[0])
+		// One rule for every OpenSSL cipher list pgtls renders (PostgreSQL,
+		// PgBouncer, Pgpool-II): internal/cipherlist.
+		errMsg, warnings := cipherlist.Check(v)
+		if errMsg != "" {
+			add("ssl_ciphers", Error, "Invalid cipher list", "ssl_ciphers = %q %s", v, errMsg)
+		}
+		for _, w := range warnings {
+			add("ssl_ciphers", Warning, "Weak ciphers enabled", "ssl_ciphers = %q: %s", v, w)
 		}
 	}
 	curve, hasCurve := c.Values["ssl_ecdh_curve"]
@@ -249,11 +245,9 @@ func (c Config) checkTLS() []Problem {
 		ps = append(ps, checkGroups("ssl_groups", groups)...)
 	}
 	if v, ok := c.Values["ssl_tls13_ciphers"]; ok && v != "" && c.Version >= 18 {
-		for _, t := range strings.Split(v, ":") {
-			if !slices.Contains(TLS13Ciphers, t) {
-				add("ssl_tls13_ciphers", Error, "Unknown TLS 1.3 cipher suite",
-					"%q in ssl_tls13_ciphers is not one of %s; OpenSSL refuses unknown suites and the server does not start", t, strings.Join(TLS13Ciphers, ", "))
-			}
+		if errMsg := cipherlist.CheckTLS13(v); errMsg != "" {
+			add("ssl_tls13_ciphers", Error, "Invalid TLS 1.3 cipher suites",
+				"ssl_tls13_ciphers = %q %s; OpenSSL refuses unknown suites and the server does not start", v, errMsg)
 		}
 		if maxV != "" && protoRank[maxV] < protoRank["TLSv1.3"] {
 			add("ssl_tls13_ciphers", Warning, "Setting has no effect", "ssl_tls13_ciphers is set but ssl_max_protocol_version = %q rules out TLS 1.3", maxV)
@@ -280,36 +274,6 @@ func checkGroups(name, v string) []Problem {
 		}
 	}
 	return ps
-}
-
-// weakCiphers returns the weak tokens an OpenSSL cipher list enables ('!'
-// removes a cipher for good, so a weak token that is also '!'-ed anywhere is
-// not counted).
-func weakCiphers(list string) []string {
-	toks := strings.FieldsFunc(list, func(r rune) bool { return r == ':' || r == ',' || r == ' ' })
-	banned := map[string]bool{}
-	for _, t := range toks {
-		if strings.HasPrefix(t, "!") {
-			for _, p := range strings.Split(t[1:], "+") {
-				banned[p] = true
-			}
-		}
-	}
-	var weak []string
-	for _, t := range toks {
-		if strings.HasPrefix(t, "!") || strings.HasPrefix(t, "-") {
-			continue
-		}
-		for _, p := range strings.Split(strings.TrimPrefix(t, "+"), "+") {
-			if slices.Contains(weakCipherTokens, p) && !banned[p] && !slices.Contains(weak, p) {
-				weak = append(weak, p)
-			}
-			if p == "ALL" && !banned["aNULL"] && !slices.Contains(weak, "aNULL") {
-				weak = append(weak, "aNULL")
-			}
-		}
-	}
-	return weak
 }
 
 // checkHBA refuses what PostgreSQL refuses when it loads c.HBA with these

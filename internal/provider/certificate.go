@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 )
@@ -389,6 +390,12 @@ func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlan
 	}
 	renewal := types.BoolUnknown()
 	if due, known := readyForRenewal(notAfter, early, now); known {
+		tflog.Debug(logCtx(ctx, "certificate"), "renewal decision", map[string]any{
+			"not_after":           notAfter.ValueString(),
+			"early_renewal_hours": early.ValueInt64(),
+			"now":                 now.UTC().Format(time.RFC3339),
+			"replace":             due,
+		})
 		renewal = types.BoolValue(due)
 		if due {
 			// The prior ready_for_renewal may already be true (a refresh
@@ -402,9 +409,25 @@ func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlan
 	return false
 }
 
-// setIssued records an issued certificate in the state model.
-func (s *certState) setIssued(is *pki.Issued, now time.Time) {
+// setIssued records an issued certificate in the state model and logs it.
+// issuer is the signing CA (nil for a root).
+func (s *certState) setIssued(ctx context.Context, is *pki.Issued, issuer *pki.Issuer, now time.Time) {
 	info := pki.Describe(is.Cert)
+	fields := map[string]any{
+		"serial":     info.Serial,
+		"subject":    info.Subject,
+		"issuer":     info.Issuer,
+		"is_ca":      info.IsCA,
+		"key_type":   info.KeyType,
+		"not_before": info.NotBefore.UTC().Format(time.RFC3339),
+		"not_after":  info.NotAfter.UTC().Format(time.RFC3339),
+		"dns_names":  info.DNSNames,
+		"ips":        info.IPAddresses,
+	}
+	if issuer != nil {
+		fields["issuer_serial"] = pki.SerialString(issuer.Cert)
+	}
+	tflog.Info(logCtx(ctx, "certificate"), "issued certificate", fields)
 	s.ID = types.StringValue(info.Serial)
 	s.CertPEM = types.StringValue(is.CertPEM)
 	s.PrivateKeyPEM = types.StringValue(is.PrivateKeyPEM)

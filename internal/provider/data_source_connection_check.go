@@ -3,12 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -16,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/check"
 )
@@ -55,13 +54,13 @@ var serverCertAttrTypes = map[string]attr.Type{
 }
 
 var sslStatAttrTypes = map[string]attr.Type{
-	"ssl":           types.BoolType,
-	"version":       types.StringType,
-	"cipher":        types.StringType,
-	"bits":          types.Int64Type,
-	"client_dn":     types.StringType,
-	"client_serial": types.StringType,
-	"issuer_dn":     types.StringType,
+	"ssl":               types.BoolType,
+	"version":           types.StringType,
+	"cipher":            types.StringType,
+	"bits":              types.Int64Type,
+	"client_dn_oneline": types.StringType,
+	"client_serial":     types.StringType,
+	"issuer_dn_oneline": types.StringType,
 }
 
 var checkResultAttrTypes = map[string]attr.Type{
@@ -101,21 +100,21 @@ func (d *connectionCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 			"With `expect`, any mode whose outcome differs fails the plan with one error per mode.",
 		Attributes: map[string]schema.Attribute{
 			"host": schema.StringAttribute{
-				MarkdownDescription: "Host name or IP address to connect to (TCP only).",
+				MarkdownDescription: "Host name or IP address to connect to (TCP only; at most 253 characters).",
 				Required:            true,
 			},
 			"port": schema.Int64Attribute{
-				MarkdownDescription: "TCP port. Defaults to `5432`.",
+				MarkdownDescription: "TCP port, 1 to 65535. Defaults to `5432`.",
 				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 			},
 			"database": schema.StringAttribute{
-				MarkdownDescription: "Database to connect to. Defaults to the user name, as libpq does.",
+				MarkdownDescription: "Database to connect to, at most 63 bytes (PostgreSQL cuts longer names). Defaults to the user name, as libpq does.",
 				Optional:            true,
 			},
 			"user": schema.StringAttribute{
-				MarkdownDescription: "Role to log in as.",
-				Required:            true,
+				MarkdownDescription: "Role to log in as, at most 63 bytes: PostgreSQL cuts a longer name in the startup packet to its first " +
+					"63 bytes (NAMEDATALEN-1), so a longer one is refused at plan time.",
+				Required: true,
 			},
 			"password": schema.StringAttribute{
 				MarkdownDescription: "Password, for password-based methods (scram-sha-256, md5, password).",
@@ -123,14 +122,13 @@ func (d *connectionCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 				Sensitive:           true,
 			},
 			"sslmodes": schema.ListAttribute{
-				MarkdownDescription: "The sslmodes to check. Defaults to all six: " + backtickList(modes) + ".",
+				MarkdownDescription: "The sslmodes to check, each once, spelled as libpq does (lower case). Defaults to all six: " + backtickList(modes) + ".",
 				Optional:            true,
 				ElementType:         types.StringType,
-				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
-					listvalidator.UniqueValues(),
-					listvalidator.ValueStringsAre(stringvalidator.OneOf(modes...)),
-				},
+				// The domain owns the sslmode rules (names, duplicates);
+				// only the Terraform form "[]" is refused here: omit the
+				// attribute to check all six.
+				Validators: []validator.List{listvalidator.SizeAtLeast(1)},
 			},
 			"root_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "Trust anchor(s) (PEM), libpq's `sslrootcert`. When set, the server chain is " +
@@ -157,20 +155,16 @@ func (d *connectionCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 				Optional: true,
 			},
 			"connect_timeout_seconds": schema.Int64Attribute{
-				MarkdownDescription: "Bound on each mode's probe, end to end. Modes run concurrently, so the whole check " +
+				MarkdownDescription: "Bound on each mode's probe, end to end, 1 to 300 seconds. Modes run concurrently, so the whole check " +
 					"takes about this long at most. Defaults to `5`.",
-				Optional:   true,
-				Validators: []validator.Int64{int64validator.Between(1, 300)},
+				Optional: true,
 			},
 			"expect": schema.MapAttribute{
-				MarkdownDescription: "Expected outcome per sslmode: `success` or `failure`. Any mode whose result " +
+				MarkdownDescription: "Expected outcome per sslmode: `success` or `failure`. Every key must be one of the " +
+					"checked `sslmodes`. Any mode whose result " +
 					"differs is an error naming the mode, expected and actual outcome and the reason, so the plan fails.",
 				Optional:    true,
 				ElementType: types.StringType,
-				Validators: []validator.Map{
-					mapvalidator.KeysAre(stringvalidator.OneOf(modes...)),
-					mapvalidator.ValueStringsAre(stringvalidator.OneOf("success", "failure")),
-				},
 			},
 			"expectations_met": schema.BoolAttribute{
 				Computed:            true,
@@ -183,12 +177,16 @@ func (d *connectionCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 					"success":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the login succeeded and a query ran."},
 					"error":    str("Why it failed, in one line (empty on success)."),
 					"sqlstate": str("SQLSTATE of the server error that failed the login, if any (`28000` for pg_hba/cert rejections)."),
-					"category": str("Failure class: `connect`, `timeout`, `ssl-refused`, `no-root-cert`, `cert-verify`, " +
-						"`hostname`, `tls`, `no-password`, `server`, `protocol` (empty on success)."),
+					"category": str("Failure class: `connect`, `timeout`, `ssl-refused` (require and above only), `no-root-cert`, `cert-verify`, " +
+						"`hostname`, `tls`, `no-password`, `channel-binding`, `server`, `protocol` (also a connection the server " +
+						"closed without a message, which libpq reports as closed unexpectedly) (empty on success)."),
 					"encrypted": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the final connection used TLS."},
 					"path": str("Which attempts libpq makes: `plaintext`, `tls`, `tls-refused-then-plaintext` (prefer, " +
-						"server without SSL), `tls-then-plaintext` (prefer retrying after a failed TLS login), " +
-						"`plaintext-then-tls` (allow), `tls-refused`, `plaintext-then-tls-refused`, `none`."),
+						"server without SSL: the login goes on unencrypted on the same connection), `tls-then-plaintext` " +
+						"(prefer retrying after a failed TLS login), `plaintext-then-tls` (allow retrying with TLS after a " +
+						"rejected plaintext login), `tls-refused` (require and above, server without SSL), " +
+						"`plaintext-then-tls-refused` (allow: the retry asked for SSL, the server refused it and the login " +
+						"went on unencrypted again), `none`."),
 					"tls_version": str("Negotiated TLS version, for example `TLSv1.3`."),
 					"cipher":      str("Negotiated cipher suite."),
 					"server_certificate": schema.SingleNestedAttribute{
@@ -211,13 +209,18 @@ func (d *connectionCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 						MarkdownDescription: "The session's own `pg_stat_ssl` row, as the server saw the connection. Null " +
 							"when the server has none (PgBouncer, Pgpool-II) or the login failed.",
 						Attributes: map[string]schema.Attribute{
-							"ssl":           schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the server sees TLS."},
-							"version":       str("TLS version."),
-							"cipher":        str("Cipher."),
-							"bits":          schema.Int64Attribute{Computed: true, MarkdownDescription: "Key bits."},
-							"client_dn":     str("Client certificate DN as the server reports it."),
+							"ssl":     schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the server sees TLS."},
+							"version": str("TLS version."),
+							"cipher":  str("Cipher."),
+							"bits":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Key bits."},
+							"client_dn_oneline": str("`pg_stat_ssl.client_dn`: the client certificate's subject in the form PostgreSQL " +
+								"shows there, OpenSSL's one-line style (`/C=DE/O=Ex\\, Inc/CN=app`: attributes in certificate order, " +
+								"short names, values escaped as in RFC 2253), cut to 63 bytes (NAMEDATALEN-1, even inside an escape). This is not the RFC 2253 DN " +
+								"(`CN=app,O=Ex\\, Inc,C=DE`) that `clientname=DN` compares and `pgtls_client_cert.subject_dn` holds: " +
+								"do not compare the two. Empty when no client certificate was sent."),
 							"client_serial": str("Client certificate serial (decimal)."),
-							"issuer_dn":     str("Client certificate issuer DN."),
+							"issuer_dn_oneline": str("`pg_stat_ssl.issuer_dn`: the client certificate's issuer, in the same one-line " +
+								"style as `client_dn_oneline` (not RFC 2253), cut to 63 bytes."),
 						},
 					},
 				}},
@@ -226,44 +229,142 @@ func (d *connectionCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 	}
 }
 
-// request builds the domain request; ok is false while any input is unknown.
-func (m *connectionCheckModel) request(ctx context.Context, diags *diag.Diagnostics) (check.Request, bool) {
-	for _, v := range []attr.Value{m.Host, m.Port, m.Database, m.User, m.Password, m.SSLModes, m.RootCertPEM,
-		m.ClientCertPEM, m.ClientKeyPEM, m.CRLPEM, m.ServerName, m.ConnectTimeoutSeconds} {
-		if v.IsUnknown() {
-			return check.Request{}, false
-		}
-	}
-	req := check.Request{
-		Host:          m.Host.ValueString(),
-		Port:          int(m.Port.ValueInt64()),
-		Database:      m.Database.ValueString(),
-		User:          m.User.ValueString(),
-		Password:      m.Password.ValueString(),
-		RootCertPEM:   m.RootCertPEM.ValueString(),
-		ClientCertPEM: m.ClientCertPEM.ValueString(),
-		ClientKeyPEM:  m.ClientKeyPEM.ValueString(),
-		CRLPEM:        m.CRLPEM.ValueString(),
-		ServerName:    m.ServerName.ValueString(),
-	}
-	if !m.ConnectTimeoutSeconds.IsNull() {
-		req.ConnectTimeout = time.Duration(m.ConnectTimeoutSeconds.ValueInt64()) * time.Second
-	}
-	for _, s := range stringsOf(ctx, m.SSLModes, diags) {
-		req.SSLModes = append(req.SSLModes, check.SSLMode(s))
-	}
-	return req, !diags.HasError()
+// checkInput is the domain request built from the configuration. Unknown
+// attributes are left at their zero value and listed in unknown: problems
+// on them (or that a zero value would cause) wait until they are known.
+type checkInput struct {
+	req     check.Request
+	unknown map[string]bool // attribute names whose value is not known yet
+	expect  map[string]string
 }
 
-// addProblems reports request problems on their attributes.
-func addProblems(probs []check.Problem, diags *diag.Diagnostics) {
-	for _, p := range probs {
-		attrName := p.Field
-		if attrName == "connect_timeout" {
-			attrName = "connect_timeout_seconds"
+func (m *connectionCheckModel) input() checkInput {
+	in := checkInput{unknown: map[string]bool{}, expect: map[string]string{}}
+	str := func(name string, v types.String) string {
+		if v.IsUnknown() {
+			in.unknown[name] = true
 		}
-		diags.AddAttributeError(path.Root(attrName), "Invalid connection check input", p.String())
+		return v.ValueString()
 	}
+	in.req = check.Request{
+		Host:          str("host", m.Host),
+		Database:      str("database", m.Database),
+		User:          str("user", m.User),
+		Password:      str("password", m.Password),
+		RootCertPEM:   str("root_cert_pem", m.RootCertPEM),
+		ClientCertPEM: str("client_cert_pem", m.ClientCertPEM),
+		ClientKeyPEM:  str("client_key_pem", m.ClientKeyPEM),
+		CRLPEM:        str("crl_pem", m.CRLPEM),
+		ServerName:    str("server_name", m.ServerName),
+	}
+	// Null means the domain default (0); an explicit value goes through
+	// as is, clamped so the conversion cannot overflow (the domain rule
+	// still refuses it, and the diagnostic shows the configured number).
+	switch {
+	case m.Port.IsUnknown():
+		in.unknown["port"] = true
+	case !m.Port.IsNull():
+		in.req.Port = int(clamp(m.Port.ValueInt64(), -1, 65536))
+	}
+	switch {
+	case m.ConnectTimeoutSeconds.IsUnknown():
+		in.unknown["connect_timeout_seconds"] = true
+	case !m.ConnectTimeoutSeconds.IsNull():
+		maxSec := int64(check.MaxConnectTimeout / time.Second)
+		in.req.ConnectTimeout = time.Duration(clamp(m.ConnectTimeoutSeconds.ValueInt64(), -1, maxSec+1)) * time.Second
+	}
+	if m.SSLModes.IsUnknown() {
+		in.unknown["sslmodes"] = true
+	} else {
+		for _, e := range m.SSLModes.Elements() {
+			sv, ok := e.(types.String)
+			if !ok || sv.IsUnknown() {
+				in.unknown["sslmodes"] = true
+				in.req.SSLModes = nil
+				break
+			}
+			in.req.SSLModes = append(in.req.SSLModes, check.SSLMode(sv.ValueString()))
+		}
+	}
+	if m.Expect.IsUnknown() {
+		in.unknown["expect"] = true
+	} else {
+		for k, e := range m.Expect.Elements() {
+			sv, ok := e.(types.String)
+			if !ok || sv.IsUnknown() {
+				in.unknown["expect"] = true
+				continue
+			}
+			in.expect[k] = sv.ValueString()
+		}
+	}
+	return in
+}
+
+func clamp(v, lo, hi int64) int64 { return min(max(v, lo), hi) }
+
+// validate reports every problem of the known inputs, once each, on its
+// attribute (list element, map key), naming the value and the rule. The
+// rules are the domain's (check.Request.Validate, check.ParseExpectation);
+// only the Terraform forms the domain cannot see (an explicit 0 where the
+// domain reads 0 as "default") are mapped here, through the same rules.
+func (in checkInput) validate(m *connectionCheckModel, diags *diag.Diagnostics) check.Expectation {
+	var probs []check.Problem
+	if !m.Port.IsNull() && !m.Port.IsUnknown() && m.Port.ValueInt64() == 0 {
+		probs = append(probs, check.Problem{Field: "port", Value: "0", Message: check.ValidatePort(0).Error()})
+	}
+	if !m.ConnectTimeoutSeconds.IsNull() && !m.ConnectTimeoutSeconds.IsUnknown() && m.ConnectTimeoutSeconds.ValueInt64() == 0 {
+		probs = append(probs, check.Problem{Field: "connect_timeout", Value: "0", Message: check.ValidateConnectTimeout(0).Error()})
+	}
+	probs = append(probs, in.req.Validate()...)
+	modes := in.req.SSLModes
+	if in.unknown["sslmodes"] {
+		modes = nil // every mode may still be listed
+	}
+	exp, eprobs := check.ParseExpectation(in.expect, modes)
+	probs = append(probs, eprobs...)
+	for _, p := range probs {
+		name := attrOfField(p.Field)
+		if in.unknown[name] {
+			continue
+		}
+		diags.AddAttributeError(checkProblemPath(name, p.Key), "Invalid connection check input", checkProblemDetail(m, name, p))
+	}
+	return exp
+}
+
+func attrOfField(field string) string {
+	if field == "connect_timeout" {
+		return "connect_timeout_seconds"
+	}
+	return field
+}
+
+func checkProblemPath(name, key string) path.Path {
+	p := path.Root(name)
+	switch {
+	case key == "":
+		return p
+	case name == "expect":
+		return p.AtMapKey(key)
+	}
+	if i, err := strconv.Atoi(key); err == nil {
+		return p.AtListIndex(i)
+	}
+	return p
+}
+
+// checkProblemDetail is "<attribute> <value>: <rule>". Numbers show the
+// configured value (the domain saw a clamped or converted one).
+func checkProblemDetail(m *connectionCheckModel, name string, p check.Problem) string {
+	p.Field = name
+	switch name {
+	case "port":
+		return fmt.Sprintf("port = %d: %s", m.Port.ValueInt64(), p.Message)
+	case "connect_timeout_seconds":
+		return fmt.Sprintf("connect_timeout_seconds = %d: %s", m.ConnectTimeoutSeconds.ValueInt64(), p.Message)
+	}
+	return p.String()
 }
 
 func (d *connectionCheckDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
@@ -272,9 +373,7 @@ func (d *connectionCheckDataSource) ValidateConfig(ctx context.Context, req data
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if creq, ok := m.request(ctx, &resp.Diagnostics); ok {
-		addProblems(creq.Validate(), &resp.Diagnostics)
-	}
+	m.input().validate(&m, &resp.Diagnostics)
 }
 
 func (d *connectionCheckDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -283,22 +382,14 @@ func (d *connectionCheckDataSource) Read(ctx context.Context, req datasource.Rea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	creq, _ := m.request(ctx, &resp.Diagnostics)
-	if probs := creq.Validate(); len(probs) > 0 {
-		addProblems(probs, &resp.Diagnostics)
-		return
-	}
-	expectWords := map[string]string{}
-	if !m.Expect.IsNull() {
-		resp.Diagnostics.Append(m.Expect.ElementsAs(ctx, &expectWords, false)...)
-	}
-	exp, probs := check.ParseExpectation(expectWords)
-	addProblems(probs, &resp.Diagnostics)
+	in := m.input()
+	exp := in.validate(&m, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	results := check.Run(ctx, creq)
+	results := check.Run(ctx, in.req)
+	logCheckResults(logCtx(ctx, "connection_check", in.req.Password, in.req.ClientKeyPEM), results)
 
 	elems := map[string]attr.Value{}
 	for _, r := range results {
@@ -338,13 +429,13 @@ func resultObject(r check.Result) (types.Object, diag.Diagnostics) {
 	if s := r.SSLStat; s != nil {
 		var d diag.Diagnostics
 		stat, d = types.ObjectValue(sslStatAttrTypes, map[string]attr.Value{
-			"ssl":           types.BoolValue(s.SSL),
-			"version":       types.StringValue(s.Version),
-			"cipher":        types.StringValue(s.Cipher),
-			"bits":          types.Int64Value(int64(s.Bits)),
-			"client_dn":     types.StringValue(s.ClientDN),
-			"client_serial": types.StringValue(s.ClientSerial),
-			"issuer_dn":     types.StringValue(s.IssuerDN),
+			"ssl":               types.BoolValue(s.SSL),
+			"version":           types.StringValue(s.Version),
+			"cipher":            types.StringValue(s.Cipher),
+			"bits":              types.Int64Value(int64(s.Bits)),
+			"client_dn_oneline": types.StringValue(s.ClientDNOneLine),
+			"client_serial":     types.StringValue(s.ClientSerial),
+			"issuer_dn_oneline": types.StringValue(s.IssuerDNOneLine),
 		})
 		diags.Append(d...)
 	}
@@ -365,4 +456,33 @@ func resultObject(r check.Result) (types.Object, diag.Diagnostics) {
 	})
 	diags.Append(d...)
 	return obj, diags
+}
+
+// logCheckResults logs each sslmode's probe and its connection attempts:
+// what an operator needs to see why a mode failed (address tried, TLS or
+// not, outcome, timings). Passwords and keys are masked by logCtx.
+func logCheckResults(ctx context.Context, results []check.Result) {
+	for _, r := range results {
+		tflog.Info(ctx, "connection check probe", map[string]any{
+			"sslmode":     string(r.Mode),
+			"success":     r.Success,
+			"path":        r.Path,
+			"tls_version": r.TLSVersion,
+			"category":    r.Category,
+			"error":       r.Error,
+			"role":        r.AuthenticatedUser,
+			"attempts":    len(r.Attempts),
+			"duration_ms": r.Duration.Milliseconds(),
+		})
+		for i, a := range r.Attempts {
+			tflog.Debug(ctx, "connection check attempt", map[string]any{
+				"sslmode":     string(r.Mode),
+				"attempt":     i + 1,
+				"tls":         a.TLS,
+				"address":     a.Address,
+				"outcome":     a.Outcome,
+				"duration_ms": a.Duration.Milliseconds(),
+			})
+		}
+	}
 }

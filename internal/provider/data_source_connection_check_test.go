@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,7 +134,7 @@ func TestAccConnectionCheck_realPostgres(t *testing.T) {
 				resource.TestCheckResourceAttr(ds, "results.verify-full.authenticated_user", "app"),
 				resource.TestCheckResourceAttr(ds, "results.verify-full.client_certificate_sent", "true"),
 				resource.TestCheckResourceAttr(ds, "results.verify-full.pg_stat_ssl.ssl", "true"),
-				resource.TestCheckResourceAttr(ds, "results.verify-full.pg_stat_ssl.client_dn", "/CN=app"),
+				resource.TestCheckResourceAttr(ds, "results.verify-full.pg_stat_ssl.client_dn_oneline", "/CN=app"),
 				resource.TestCheckResourceAttr(ds, "results.verify-full.server_certificate.dns_names.0", "localhost"),
 				resource.TestCheckResourceAttrPair(ds, "results.verify-full.server_certificate.fingerprint_sha256", "pgtls_server_cert.db", "fingerprint_sha256"),
 				resource.TestMatchResourceAttr(ds, "results.verify-full.tls_version", regexp.MustCompile(`^TLSv1\.[23]$`)),
@@ -253,17 +254,24 @@ func TestAccConnectionCheck_badInput(t *testing.T) {
 		{`sslmodes = ["verify-everything"]`, `(?s)sslmodes.*verify-everything`},
 		{`expect = { require = "maybe" }`, `(?s)expect.*maybe`},
 		{`client_cert_pem = "not a cert"`, `(?s)client_cert_pem`},
-		{`port = 70000`, `(?s)port.*65535`},
+		{`port = 70000`, `(?s)port = 70000: must be between 1 and\s+65535`},
+		{`sslmodes = ["require", "REQUIRE"]`, `(?s)sslmodes\[1\] "REQUIRE": unknown sslmode.*use "require"`},
+		{`connect_timeout_seconds = -1`, `(?s)connect_timeout_seconds = -1: must be\s+positive`},
+		{`user = "${join("", [for i in range(200) : "u"])}"`, `(?s)is 200 bytes; PostgreSQL names are at\s+most 63 bytes`},
+		{`expect = { "verify-full" = "success" }` + "\n  sslmodes = [\"disable\"]", `(?s)verify-full is expected but not\s+checked`},
 	} {
 		t.Run(tc.body, func(t *testing.T) {
+			body := tc.body
+			if !strings.HasPrefix(body, "user") {
+				body = "user = \"app\"\n  " + body
+			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: `
 data "pgtls_connection_check" "x" {
   host = "127.0.0.1"
-  user = "app"
-  ` + tc.body + `
+  ` + body + `
 }`,
 					PlanOnly:    true,
 					ExpectError: regexp.MustCompile(tc.want),

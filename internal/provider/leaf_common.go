@@ -79,8 +79,8 @@ func planLeaf(ctx context.Context, now time.Time, m *leafModel, lreq leafRequest
 }
 
 // setLeaf records an issued leaf.
-func (m *leafModel) setLeaf(is *pki.Issued, now time.Time) {
-	m.setIssued(is, now)
+func (m *leafModel) setLeaf(ctx context.Context, is *pki.Issued, issuer *pki.Issuer, now time.Time) {
+	m.setIssued(ctx, is, issuer, now)
 	m.FullchainPEM = types.StringValue(is.FullchainPEM)
 	m.SubjectDN = types.StringValue(pki.RFC2253(is.Cert))
 }

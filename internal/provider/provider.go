@@ -112,6 +112,11 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewPostgresqlConfResource,
 		NewScramVerifierResource,
 		NewLibpqBundleResource,
+		NewPgBouncerINIResource,
+		NewPgBouncerUserlistResource,
+		NewPgpoolConfResource,
+		NewPgpoolPasswdResource,
+		NewFileSetResource,
 		NewCRLResource,
 		NewCRLBundleResource,
 	}

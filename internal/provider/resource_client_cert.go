@@ -37,8 +37,9 @@ func (r *clientCertResource) Metadata(_ context.Context, req resource.MetadataRe
 }
 
 const sanIgnored = "PostgreSQL's `cert` authentication (and `clientcert=verify-full`) reads only the subject, " +
-	"never the subjectAltName; the SANs matter to other software that reads the certificate, and a name constraint " +
-	"of a CA above still applies to them."
+	"never the subjectAltName, and a name constraint of a CA above still applies to the SANs. PgBouncer 1.18 is " +
+	"different: its `auth_type = cert` matches the user like a host name, DNS SANs first, then the CN (ignoring " +
+	"case), so a DNS SAN on a client certificate is an identity PgBouncer will log in as."
 
 func (r *clientCertResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -163,7 +164,7 @@ func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequ
 		resp.Diagnostics.AddError("Could not encode the client key as PKCS#8", err.Error())
 		return
 	}
-	m.setLeaf(issued, now)
+	m.setLeaf(ctx, issued, iss, now)
 	m.PrivateKeyPK = types.StringValue(pk8)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

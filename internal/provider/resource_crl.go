@@ -371,9 +371,9 @@ type crlEntryModel struct {
 	Retained       types.Bool   `tfsdk:"retained"`
 }
 
-// entriesOf reads the entries attribute back (state, or the plan where a
+// crlEntriesOf reads the entries attribute back (state, or the plan where a
 // revocation time may still be unknown: zero).
-func entriesOf(ctx context.Context, l types.List) ([]pki.Revocation, error) {
+func crlEntriesOf(ctx context.Context, l types.List) ([]pki.Revocation, error) {
 	if l.IsNull() || l.IsUnknown() {
 		return nil, nil
 	}
@@ -515,7 +515,7 @@ func (r *crlResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	var prevNumber *big.Int
 	if prior != nil {
 		var err error
-		if previous, err = entriesOf(ctx, prior.Entries); err != nil {
+		if previous, err = crlEntriesOf(ctx, prior.Entries); err != nil {
 			resp.Diagnostics.AddError("Invalid pgtls_crl state", err.Error())
 			return
 		}
@@ -596,7 +596,7 @@ func (r *crlResource) issue(ctx context.Context, plan, prior *crlModel, diags *d
 	var previous []pki.Revocation
 	var prevNumber *big.Int
 	if prior != nil {
-		if previous, err = entriesOf(ctx, prior.Entries); err != nil {
+		if previous, err = crlEntriesOf(ctx, prior.Entries); err != nil {
 			diags.AddError("Invalid pgtls_crl state", err.Error())
 			return
 		}
@@ -608,7 +608,7 @@ func (r *crlResource) issue(ctx context.Context, plan, prior *crlModel, diags *d
 	if !plan.Entries.IsUnknown() {
 		// Planned: issue what the plan showed (new entries get the issuing
 		// time).
-		if revs, err = entriesOf(ctx, plan.Entries); err != nil {
+		if revs, err = crlEntriesOf(ctx, plan.Entries); err != nil {
 			diags.AddError("Invalid planned CRL entries", err.Error())
 			return
 		}

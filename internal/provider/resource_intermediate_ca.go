@@ -105,7 +105,7 @@ func (r *intermediateCAResource) Create(ctx context.Context, req resource.Create
 		addIssueError(&resp.Diagnostics, caInputs, "Could not create the intermediate CA", err)
 		return
 	}
-	m.setIssued(issued, now)
+	m.setIssued(ctx, issued, iss, now)
 	m.ChainPEM = types.StringValue(issued.ChainPEM)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

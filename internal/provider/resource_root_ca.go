@@ -175,7 +175,7 @@ func (r *rootCAResource) Create(ctx context.Context, req resource.CreateRequest,
 		addIssueError(&resp.Diagnostics, caInputs, "Could not create the root CA", err)
 		return
 	}
-	m.setIssued(issued, now)
+	m.setIssued(ctx, issued, nil, now)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

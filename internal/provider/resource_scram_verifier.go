@@ -40,8 +40,9 @@ func (r *scramVerifierResource) Schema(_ context.Context, _ resource.SchemaReque
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SCRAM-SHA-256 verifier in PostgreSQL's format " +
 			"(`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`) for " +
-			"`CREATE ROLE ... PASSWORD '<verifier>'` / `ALTER ROLE`, PgBouncer's userlist.txt and Pgpool-II's " +
-			"pool_passwd, so the plain-text password never reaches the server, its logs or `pg_stat_statements`. " +
+			"`CREATE ROLE ... PASSWORD '<verifier>'` / `ALTER ROLE` and PgBouncer's userlist.txt, so the plain-text " +
+			"password never reaches the server, its logs or `pg_stat_statements`. (Pgpool-II 4.3 refuses SCRAM " +
+			"verifiers in pool_passwd: give it an AES entry with `pgtls_pgpool_passwd`.) " +
 			"The password goes through PostgreSQL's own SASLprep. The random salt is kept in state: the verifier " +
 			"stays the same across plans and changes only when `password` or `iterations` changes (then with a " +
 			"fresh salt, so the new verifier is known after apply). Give `salt` to make it known at plan time.",

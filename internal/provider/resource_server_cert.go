@@ -138,7 +138,7 @@ func (r *serverCertResource) Create(ctx context.Context, req resource.CreateRequ
 		addIssueError(&resp.Diagnostics, serverInputs, "Could not create the server certificate", err)
 		return
 	}
-	m.setLeaf(issued, now)
+	m.setLeaf(ctx, issued, iss, now)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

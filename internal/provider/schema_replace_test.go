@@ -33,6 +33,16 @@ var inPlace = map[string]map[string]string{
 	"pgtls_server_cert":     {"early_renewal_hours": "renewal window only"},
 	"pgtls_client_cert":     {"early_renewal_hours": "renewal window only"},
 
+	// Files on disk: an update rewrites exactly the files that differ, each
+	// atomically (replacing the whole set would delete every file first).
+	// Only the directory replaces the set.
+	"pgtls_file_set": {
+		"files": "files rewritten in place", "sensitive_files": "files rewritten in place",
+		"owner": "ownership changed in place", "group": "ownership changed in place",
+		"layout": "only changes default modes, applied in place",
+		"reload": "how to reach the server; a reload happens only when files change",
+	},
+
 	// A CRL is re-issued in place with the next crl_number: a replacement
 	// would start a new resource without the previous number and without
 	// the entries kept until expiry.
@@ -42,6 +52,9 @@ var inPlace = map[string]map[string]string{
 	// The verifier is recomputed in place (with a fresh random salt when the
 	// password or iterations change, ModifyPlan decides): nothing else holds it.
 	"pgtls_scram_verifier": {"password": "recomputed", "iterations": "recomputed", "salt": "recomputed"},
+	// userlist.txt is re-rendered in place; verifiers computed from
+	// passwords keep their salt (in state) across updates.
+	"pgtls_pgbouncer_userlist": {"header": "rendered", "scram_iterations": "recomputed", "users": "recomputed"},
 }
 
 // TestSchemaReplacement walks the schema of every resource the provider
@@ -197,6 +210,18 @@ func requiresReplace(ctx context.Context, s schema.Schema, name string, a schema
 			req.PlanValue = resp.PlanValue
 		}
 	case schema.MapAttribute:
+		req := planmodifier.MapRequest{Path: p, Config: cfg, Plan: plan, State: state,
+			ConfigValue: planned.(basetypes.MapValue), PlanValue: planned.(basetypes.MapValue), StateValue: prior.(basetypes.MapValue)}
+		for _, m := range at.PlanModifiers {
+			var resp planmodifier.MapResponse
+			resp.PlanValue = req.PlanValue
+			m.PlanModifyMap(ctx, req, &resp)
+			if resp.RequiresReplace {
+				return true, nil
+			}
+			req.PlanValue = resp.PlanValue
+		}
+	case schema.MapNestedAttribute:
 		req := planmodifier.MapRequest{Path: p, Config: cfg, Plan: plan, State: state,
 			ConfigValue: planned.(basetypes.MapValue), PlanValue: planned.(basetypes.MapValue), StateValue: prior.(basetypes.MapValue)}
 		for _, m := range at.PlanModifiers {

@@ -60,6 +60,8 @@ var declaredNonSecret = map[string]string{
 	"pgtls_libpq_bundle.files.secret":                              "a flag saying whether the file holds a key (the key itself is never in files)",
 	"pgtls_postgresql_conf.password_encryption":                    "the hash method name (scram-sha-256 or md5)",
 	"pgtls_postgresql_conf.ssl_passphrase_command_supports_reload": "a boolean",
+	"pgtls_pgpool_conf.pool_passwd":                                "the path of pool_passwd, not its content",
+	"pgtls_pgpool_conf.ssl_key":                                    "the path of the key file, not the key",
 }
 
 // secretInput is one input that can hold a secret.
@@ -73,6 +75,9 @@ type secretInput struct {
 	secret func(t *testing.T) (string, []string)
 	// extraTypes are the other types the configuration exercises.
 	extraTypes []string
+	// setup, when set, starts what the configuration needs (live servers)
+	// knowing the secret's value, before config is called.
+	setup func(t *testing.T, value string, env *secretEnv)
 }
 
 // validSecretOptionRule is, per registered secret option, a rule that
@@ -156,7 +161,8 @@ func sentinelCA(t *testing.T) (certPEM, keyPEM string) {
 
 // secretEnv holds live servers some inputs need.
 type secretEnv struct {
-	pg *testserver.Postgres
+	pg     *testserver.Postgres
+	pgpool *testserver.Pgpool
 }
 
 // postgresWithPassword starts PostgreSQL 15 with TLS where role app logs in
@@ -291,6 +297,7 @@ data "pgtls_connection_check" "c" {
 `, env.pg.Port, hclString(cert), expr)
 		},
 	})
+	out = append(out, fileSetSecretInputs()...)
 	caCert := func(t *testing.T) string { c, _ := sentinelCA(t); return hclString(c) }
 	out = append(out, secretInput{
 		name: "pgtls_intermediate_ca.ca_private_key_pem", typ: "pgtls_intermediate_ca", secret: keySentinel,
@@ -390,6 +397,7 @@ resource "pgtls_libpq_bundle" "b" {
 `, caCert(t), expr)
 		},
 	})
+	out = append(out, poolerSecretInputs()...)
 	return out
 }
 
@@ -413,12 +421,16 @@ func protoSchemas(t *testing.T) (resources, dataSources map[string]*tfprotov6.Sc
 type schemaAttr struct {
 	path                string
 	sensitive, settable bool
+	// mapNested: a map of nested objects, whose JSON holds the map's keys
+	// between this path and the nested attributes' names.
+	mapNested bool
 }
 
 func walkAttrs(prefix string, attrs []*tfprotov6.SchemaAttribute, sensitiveParent bool, out *[]schemaAttr) {
 	for _, a := range attrs {
 		p := prefix + a.Name
-		*out = append(*out, schemaAttr{path: p, sensitive: a.Sensitive || sensitiveParent, settable: a.Required || a.Optional})
+		*out = append(*out, schemaAttr{path: p, sensitive: a.Sensitive || sensitiveParent, settable: a.Required || a.Optional,
+			mapNested: a.NestedType != nil && a.NestedType.Nesting == tfprotov6.SchemaObjectNestingModeMap})
 		if a.NestedType != nil {
 			walkAttrs(p+".", a.NestedType.Attributes, a.Sensitive || sensitiveParent, out)
 		}
@@ -558,6 +570,9 @@ func runSentinel(t *testing.T, in secretInput, via string) {
 		}
 		env.postgresWithPassword(t, pw)
 	}
+	if in.setup != nil {
+		in.setup(t, value, env)
+	}
 	var cfg string
 	if via == "variable" {
 		cfg = "variable \"secret\" {\n  type      = string\n  sensitive = true\n  default   = " + hclString(value) + "\n}\n" +
@@ -632,23 +647,27 @@ func runSentinel(t *testing.T, in secretInput, via string) {
 type jsonScanner struct {
 	needles     []string
 	schemaSens  map[string]map[string]bool // "managed.TYPE" / "data.TYPE" -> sensitive attribute paths
+	mapNested   map[string]map[string]bool // same keys -> paths of maps of nested objects
 	leaks, hits []string
 }
 
 func newJSONScanner(t *testing.T, needles []string) *jsonScanner {
-	s := &jsonScanner{needles: needles, schemaSens: map[string]map[string]bool{}}
+	s := &jsonScanner{needles: needles, schemaSens: map[string]map[string]bool{}, mapNested: map[string]map[string]bool{}}
 	for typ, attrs := range allSchemaAttrs(t) {
 		key := "managed." + typ
 		if strings.HasPrefix(typ, "data.") {
 			key = typ
 		}
-		m := map[string]bool{}
+		m, mn := map[string]bool{}, map[string]bool{}
 		for _, a := range attrs {
 			if a.sensitive {
 				m[a.path] = true
 			}
+			if a.mapNested {
+				mn[a.path] = true
+			}
 		}
-		s.schemaSens[key] = m
+		s.schemaSens[key], s.mapNested[key] = m, mn
 	}
 	return s
 }
@@ -680,7 +699,7 @@ func (s *jsonScanner) scan(path string, v any, masked bool, res string) {
 				mask, hasMask = x["after_sensitive"]
 			}
 			if hasMask {
-				s.masked(path+"."+k, val, mask, masked, res, nil)
+				s.masked(path+"."+k, val, mask, masked, res, nil, false)
 				continue
 			}
 			s.scan(path+"."+k, val, masked, res)
@@ -704,8 +723,9 @@ func (s *jsonScanner) scan(path string, v any, masked bool, res string) {
 }
 
 // masked walks a resource's values with the mask and the attribute path
-// (attr) below the resource.
-func (s *jsonScanner) masked(path string, v, mask any, masked bool, res string, attr []string) {
+// (attr) below the resource; inElem says v is an element of a map of nested
+// objects (its keys are attribute names again).
+func (s *jsonScanner) masked(path string, v, mask any, masked bool, res string, attr []string, inElem bool) {
 	if b, ok := mask.(bool); ok && b {
 		masked = true
 	}
@@ -715,8 +735,17 @@ func (s *jsonScanner) masked(path string, v, mask any, masked bool, res string, 
 	switch x := v.(type) {
 	case map[string]any:
 		m, _ := mask.(map[string]any)
+		// The elements of a map of nested objects are keyed by the map's
+		// keys, not attribute names: their attribute path is the map's. An
+		// element (an object under a map key) is recognised by its parent
+		// path ending in that key, so keys are skipped once.
+		elems := len(attr) > 0 && s.mapNested[res][strings.Join(attr, ".")] && !inElem
 		for k, val := range x {
-			s.masked(path+"."+k, val, m[k], masked, res, append(append([]string{}, attr...), k))
+			if elems {
+				s.masked(path+"."+k, val, m[k], masked, res, attr, true)
+				continue
+			}
+			s.masked(path+"."+k, val, m[k], masked, res, append(append([]string{}, attr...), k), false)
 		}
 	case []any:
 		m, _ := mask.([]any)
@@ -725,7 +754,7 @@ func (s *jsonScanner) masked(path string, v, mask any, masked bool, res string, 
 			if i < len(m) {
 				em = m[i]
 			}
-			s.masked(path+"["+strconv.Itoa(i)+"]", e, em, masked, res, attr)
+			s.masked(path+"["+strconv.Itoa(i)+"]", e, em, masked, res, attr, false)
 		}
 	default:
 		s.scan(path, v, masked, res)
