@@ -60,9 +60,11 @@ func crlBundleSchema() schema.Schema {
 					"elsewhere. At most %d.", maxBundleCRLs),
 				Required: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					// Optional in the schema only: Terraform validates a whole
+					// resource passed as an element before its attributes exist.
 					"crl_pem": schema.StringAttribute{
-						MarkdownDescription: "One or more CRLs (PEM `X509 CRL`).",
-						Required:            true,
+						MarkdownDescription: "One or more CRLs (PEM `X509 CRL`). Required.",
+						Optional:            true,
 					},
 					"ca_cert_pem": schema.StringAttribute{
 						MarkdownDescription: "The CA that signs this CRL. Lets the plan check coverage while the CRL " +
@@ -127,6 +129,10 @@ func buildCRLBundle(ctx context.Context, data *providerData, m *crlBundleModel, 
 				continue
 			}
 			ca = certs[0]
+		}
+		if it.CRLPEM.IsNull() {
+			diags.AddAttributeError(p.AtName("crl_pem"), "Missing CRL", "every element of crls needs crl_pem (a pgtls_crl resource has it)")
+			continue
 		}
 		if it.CRLPEM.IsUnknown() {
 			complete = false
