@@ -3,6 +3,7 @@ package provider
 // Unit tests of pgtls_crl through the protocol harness (no CLI).
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
@@ -427,4 +432,55 @@ func parseCert(t *testing.T, pemText string) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return certs[0]
+}
+
+// TestUnitCRLLogged: issuing a CRL logs one line with the issuer, the
+// number, the entry count and next_update, and never the CA key.
+func TestUnitCRLLogged(t *testing.T) {
+	p := newUnitCRL(t)
+	keyPEM := strOf(t, p.root, "private_key_pem")
+	var buf bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &buf)
+	r := &crlResource{data: defaultProviderData(p.clock.now)}
+	entry, d := types.ObjectValue(revokedAttrTypes(), map[string]attr.Value{
+		"serial_number": types.StringValue("77"), "cert_pem": types.StringNull(), "reason": types.StringNull(), "revocation_time": types.StringNull()})
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	revoked, d := types.ListValue(types.ObjectType{AttrTypes: revokedAttrTypes()}, []attr.Value{entry})
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	m := crlModel{
+		CACertPEM: types.StringValue(strOf(t, p.root, "cert_pem")), CAPrivateKeyPEM: types.StringValue(keyPEM),
+		Revoked: revoked, ValidityPeriodHours: types.Int64Value(48), EarlyRenewalHours: types.Int64Value(12),
+		CRLNumber: types.Int64Unknown(), Entries: types.ListUnknown(types.ObjectType{AttrTypes: crlEntryAttrTypes}),
+	}
+	var diags diag.Diagnostics
+	r.issue(ctx, &m, nil, &diags)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	out := buf.String()
+	if strings.Contains(out, keyPEM[40:80]) || strings.Contains(out, "PRIVATE KEY") {
+		t.Fatalf("the CA key reached the log:\n%s", out)
+	}
+	entries, err := tflogtest.MultilineJSONDecode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		if e["@message"] != "issued CRL" {
+			continue
+		}
+		found = true
+		if e["issuer"] != "CN=crl unit root" || e["crl_number"] != strconv.FormatInt(p.clock.t.Unix(), 10) ||
+			e["entries"] != float64(1) || e["next_update"] != p.clock.t.Add(48*time.Hour).Format(time.RFC3339) {
+			t.Errorf("log entry %v", e)
+		}
+	}
+	if !found {
+		t.Errorf("no \"issued CRL\" log line:\n%s", out)
+	}
 }
