@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testserver"
 )
 
@@ -289,4 +292,52 @@ func compareWithPsql(t *testing.T, s *terraform.State, pg *testserver.Postgres, 
 		return fmt.Errorf("pgtls_connection_check vs psql:\n%s", strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// TestAccCRL_planRefusals: under the CLI, every CRL problem that depends on
+// known inputs fails `terraform plan`, on the attribute: a CA without
+// cRLSign, a key that is not the CA's, a certificate of another CA, and a
+// bundle that lacks the root's CRL while the chain needs it.
+func TestAccCRL_planRefusals(t *testing.T) {
+	noCRLSign := testpki.NewCAFrom(t, &x509.Certificate{Subject: pkix.Name{CommonName: "no crl sign"}, KeyUsage: x509.KeyUsageCertSign}, nil)
+	base := `
+resource "pgtls_root_ca" "root" {
+  subject = { common_name = "refusals root" }
+}
+
+resource "pgtls_intermediate_ca" "issuing" {
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  subject            = { common_name = "refusals issuing" }
+}
+
+resource "pgtls_client_cert" "foreign" {
+  ca_cert_pem        = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem = pgtls_root_ca.root.private_key_pem
+  user               = "foreign"
+}
+
+resource "pgtls_crl" "issuing" {
+  ca_cert_pem        = pgtls_intermediate_ca.issuing.cert_pem
+  ca_private_key_pem = pgtls_intermediate_ca.issuing.private_key_pem
+}
+`
+	crl := func(body string) string { return "\nresource \"pgtls_crl\" \"bad\" {\n" + body + "\n}\n" }
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: planRefusalSteps(base, []planRefusal{
+			{"CA without cRLSign", crl(fmt.Sprintf("ca_cert_pem = %s\nca_private_key_pem = %s", hclString(noCRLSign.PEM), hclString(noCRLSign.KeyPEM))),
+				words("lacks the cRLSign key usage")},
+			{"key of another CA", crl("ca_cert_pem = pgtls_intermediate_ca.issuing.cert_pem\nca_private_key_pem = pgtls_root_ca.root.private_key_pem"),
+				words("does not match the public key")},
+			{"a certificate of another CA", crl("ca_cert_pem = pgtls_intermediate_ca.issuing.cert_pem\nca_private_key_pem = pgtls_intermediate_ca.issuing.private_key_pem\nrevoked = [pgtls_client_cert.foreign]"),
+				words("can only revoke its own CA's certificates")},
+			{"bundle without the root's CRL", `
+resource "pgtls_crl_bundle" "bad" {
+  crls         = [pgtls_crl.issuing]
+  ca_certs_pem = "${pgtls_root_ca.root.cert_pem}${pgtls_intermediate_ca.issuing.cert_pem}"
+}
+`, words(`no CRL from CA "CN=refusals root"`)},
+		}),
+	})
 }
