@@ -44,12 +44,21 @@ resource "pgtls_client_cert" "app" {
   reuse_key_on_renewal  = true
 }
 
+# Re-issued in place with the next number.
+resource "pgtls_crl" "root" {
+  ca_cert_pem           = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem    = pgtls_root_ca.root.private_key_pem
+  validity_period_hours = 100
+  early_renewal_hours   = 10
+}
+
 resource "pgtls_file_set" "server" {
   directory = %[1]q
   owner     = %[2]q
   files = {
     "server.crt" = { content = pgtls_server_cert.db.fullchain_pem }
     "ca.crt"     = { content = pgtls_root_ca.root.cert_pem }
+    "root.crl"   = { content = pgtls_crl.root.crl_pem }
   }
   sensitive_files = {
     "server.key" = { content = pgtls_server_cert.db.private_key_pem }
@@ -96,6 +105,8 @@ output "conninfo" {
 // identity (subject, SANs), and everything that depends on them is updated
 // in the same apply: the server's files are rewritten and PostgreSQL
 // reloaded (pgtls_file_set), the client's libpq bundle and its files too.
+// The root's CRL (the server's ssl_crl_file) is re-issued in place in the
+// same plan.
 // The server certificate is replaced with a new key (the default), the
 // client certificate re-issued in place with its key
 // (reuse_key_on_renewal). A real PostgreSQL 15 then serves the new server
@@ -106,7 +117,7 @@ func TestAccRotation_renewal(t *testing.T) {
 	throwaway := testpki.NewCA(t, "throwaway")
 	srv := throwaway.Server(t, "localhost", "localhost", "127.0.0.1")
 	pg := testserver.StartPostgres(t, testserver.PostgresConfig{SSL: true, CertPEM: srv.CertPEM, KeyPEM: srv.KeyPEM, CAPEM: throwaway.PEM,
-		HBA: "hostssl all app 127.0.0.1/32 cert\n", Roles: []string{"app"}})
+		CRLPEM: throwaway.CRL(t, srv.Cert.NotBefore, srv.Cert.NotAfter), HBA: "hostssl all app 127.0.0.1/32 cert\n", Roles: []string{"app"}})
 	clientDir := t.TempDir()
 	// Issued 95 hours "ago": valid for 5 more real hours, and inside the
 	// 10-hour renewal window now.
@@ -135,6 +146,7 @@ func TestAccRotation_renewal(t *testing.T) {
 		"pgtls_file_set.server":  "update",
 		"pgtls_libpq_bundle.app": "update",
 		"pgtls_file_set.client":  "update",
+		"pgtls_crl.root":         "update",
 		"pgtls_root_ca.root":     "no-op",
 	} {
 		if actions[addr] != want {
@@ -151,6 +163,9 @@ func TestAccRotation_renewal(t *testing.T) {
 		if b["subject_dn"] != n["subject_dn"] || fmt.Sprint(b["dns_names"]) != fmt.Sprint(n["dns_names"]) || fmt.Sprint(b["ip_addresses"]) != fmt.Sprint(n["ip_addresses"]) {
 			t.Errorf("%s changed identity: %v %v -> %v %v", a, b["subject_dn"], b["dns_names"], n["subject_dn"], n["dns_names"])
 		}
+	}
+	if b, n := before["pgtls_crl.root"], after["pgtls_crl.root"]; n["crl_number"].(float64) != b["crl_number"].(float64)+1 || n["next_update"] == b["next_update"] {
+		t.Errorf("the CRL was not re-issued with the next number: %v %v -> %v %v", b["crl_number"], b["next_update"], n["crl_number"], n["next_update"])
 	}
 	if before["pgtls_server_cert.db"]["public_key_pem"] == after["pgtls_server_cert.db"]["public_key_pem"] {
 		t.Error("the server certificate kept its key: the default renewal rotates it")
