@@ -437,7 +437,13 @@ func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlan
 			// Re-issued in place with the same key: the new certificate is
 			// not due, its identity outputs are unknown until apply.
 			renewal = types.BoolValue(false)
-			for _, name := range renewedOutputs {
+			names := renewedOutputs
+			if _, d := req.Plan.Schema.AttributeAtPath(ctx, path.Root("ca_cert_pem")); d.HasError() {
+				// A root is its own trust anchor: ca_bundle_pem is the
+				// certificate itself.
+				names = append(append([]string{}, names...), "ca_bundle_pem")
+			}
+			for _, name := range names {
 				p := path.Root(name)
 				if _, d := req.Plan.Schema.AttributeAtPath(ctx, p); d.HasError() {
 					continue

@@ -68,6 +68,16 @@ func TestUnitRenewalKeyRotation(t *testing.T) {
 				if hasErrors(d) {
 					t.Fatal(diagText(d))
 				}
+				// Terraform's rule: every value known in the plan is the
+				// applied one.
+				var planned, applied map[string]tftypes.Value
+				_ = pr.planned.As(&planned)
+				_ = renewed.As(&applied)
+				for name, v := range planned {
+					if v.IsFullyKnown() && !v.Equal(applied[name]) {
+						t.Errorf("%s: planned %s, applied %s", name, v, applied[name])
+					}
+				}
 				if strOf(t, renewed, "serial_number") == strOf(t, state, "serial_number") || strOf(t, renewed, "not_after") == strOf(t, state, "not_after") {
 					t.Error("the renewed certificate has the old serial or validity")
 				}
