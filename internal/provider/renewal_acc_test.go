@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,6 +13,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 	"github.com/pgtls/terraform-provider-pgtls/internal/testpki"
@@ -263,4 +267,84 @@ func renewalLogin(t *testing.T, pg *testserver.Postgres, dir string, st map[stri
 		return fmt.Errorf("the server saw client serial %s, want %s", got, certs[0].SerialNumber)
 	}
 	return nil
+}
+
+// TestAccRotation_caRenewalKeepsKey: a root CA renewed with
+// reuse_key_on_renewal is updated in place (same key, new serial and
+// validity); the server certificate it signed is re-issued in the same apply
+// (its ca_cert_pem changed), and the server certificate of before still
+// verifies against the renewed root (same name and key), with Go and with
+// openssl.
+func TestAccRotation_caRenewalKeepsKey(t *testing.T) {
+	clock := &testClock{}
+	clock.set(-95 * time.Hour)
+	cfg := `
+resource "pgtls_root_ca" "root" {
+  subject               = { common_name = "renewed with its key" }
+  validity_period_hours = 100
+  early_renewal_hours   = 10
+  reuse_key_on_renewal  = true
+}
+
+resource "pgtls_server_cert" "db" {
+  ca_cert_pem           = pgtls_root_ca.root.cert_pem
+  ca_private_key_pem    = pgtls_root_ca.root.private_key_pem
+  dns_names             = ["db.example.com"]
+  validity_period_hours = 96
+}
+`
+	var before map[string]string
+	snapshot := func(s *terraform.State) map[string]string {
+		out := map[string]string{}
+		for _, a := range []string{"pgtls_root_ca.root/cert_pem", "pgtls_root_ca.root/public_key_pem", "pgtls_root_ca.root/serial_number",
+			"pgtls_server_cert.db/cert_pem", "pgtls_server_cert.db/serial_number"} {
+			addr, attr, _ := strings.Cut(a, "/")
+			out[a], _ = stateAttr(s, addr, attr)
+		}
+		return out
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: clock.factories(),
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: func(s *terraform.State) error { before = snapshot(s); return nil }},
+			{
+				PreConfig: func() { clock.set(0) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pgtls_root_ca.root", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("pgtls_server_cert.db", plancheck.ResourceActionReplace),
+				}},
+				Check: func(s *terraform.State) error {
+					after := snapshot(s)
+					if after["pgtls_root_ca.root/public_key_pem"] != before["pgtls_root_ca.root/public_key_pem"] ||
+						after["pgtls_root_ca.root/serial_number"] == before["pgtls_root_ca.root/serial_number"] ||
+						after["pgtls_server_cert.db/serial_number"] == before["pgtls_server_cert.db/serial_number"] {
+						return fmt.Errorf("root: same key %v, new serial %v; server re-issued %v",
+							after["pgtls_root_ca.root/public_key_pem"] == before["pgtls_root_ca.root/public_key_pem"],
+							after["pgtls_root_ca.root/serial_number"] != before["pgtls_root_ca.root/serial_number"],
+							after["pgtls_server_cert.db/serial_number"] != before["pgtls_server_cert.db/serial_number"])
+					}
+					roots, err := pki.ParseCertificatesPEM(after["pgtls_root_ca.root/cert_pem"])
+					if err != nil {
+						return err
+					}
+					old, err := pki.ParseCertificatesPEM(before["pgtls_server_cert.db/cert_pem"])
+					if err != nil {
+						return err
+					}
+					pool := x509.NewCertPool()
+					pool.AddCert(roots[0])
+					if _, err := old[0].Verify(x509.VerifyOptions{Roots: pool, CurrentTime: time.Now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+						return fmt.Errorf("Go: the previous server certificate does not verify against the renewed root: %w", err)
+					}
+					dir := t.TempDir()
+					if out, err := runOpenSSL(t, "verify", "-purpose", "sslserver", "-CAfile", writeTemp(t, dir, "root.pem", after["pgtls_root_ca.root/cert_pem"]),
+						writeTemp(t, dir, "old.pem", before["pgtls_server_cert.db/cert_pem"])); err != nil {
+						return fmt.Errorf("openssl: the previous server certificate does not verify against the renewed root: %s", out)
+					}
+					return nil
+				},
+			},
+		},
+	})
 }
