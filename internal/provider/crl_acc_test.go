@@ -173,7 +173,7 @@ func checkRevocationServers(t *testing.T, s *terraform.State, live *crlLive) err
 	root := get("pgtls_root_ca.root", "cert_pem")
 	bundle := get("pgtls_crl_bundle.chain", "crl_pem")
 	var errs []string
-	login := func(where string, port int, user string) (bool, string) {
+	login := func(port int, user string) (bool, string) {
 		ci := map[string]string{"host": "localhost", "hostaddr": "127.0.0.1", "port": strconv.Itoa(port), "user": user, "dbname": "postgres",
 			"sslmode": "verify-full", "connect_timeout": "10"}
 		cert := "pgtls_client_cert." + user
@@ -182,10 +182,10 @@ func checkRevocationServers(t *testing.T, s *terraform.State, live *crlLive) err
 		return r.ExitCode == 0 && strings.TrimSpace(r.Stdout) == user, strings.TrimSpace(r.Stderr)
 	}
 	expect := func(where string, port int, log func() string) {
-		if ok, msg := login(where, port, "app2"); !ok {
+		if ok, msg := login(port, "app2"); !ok {
 			errs = append(errs, fmt.Sprintf("%s: app2 (not revoked) refused: %s\n%s", where, msg, log()))
 		}
-		if ok, msg := login(where, port, "app1"); ok || !strings.Contains(msg, "certificate revoked") {
+		if ok, msg := login(port, "app1"); ok || !strings.Contains(msg, "certificate revoked") {
 			errs = append(errs, fmt.Sprintf("%s: app1 (revoked) not refused as revoked: ok=%v %s", where, ok, msg))
 		}
 	}

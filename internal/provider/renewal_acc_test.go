@@ -250,7 +250,7 @@ func renewalLogin(t *testing.T, pg *testserver.Postgres, dir string, st map[stri
 	}
 	onDisk, err := os.ReadFile(filepath.Join(pg.Dir, "server.crt"))
 	if err != nil || string(onDisk) != st["pgtls_server_cert.db"]["fullchain_pem"] {
-		return fmt.Errorf("server.crt on disk is not the server certificate in state (%v)", err)
+		return fmt.Errorf("server.crt on disk is not the server certificate in state (%w)", err)
 	}
 	certs, err := pki.ParseCertificatesPEM(string(crt))
 	if err != nil {

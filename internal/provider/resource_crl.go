@@ -230,25 +230,6 @@ func (r *crlResource) ValidateConfig(ctx context.Context, req resource.ValidateC
 	checkRenewalConfig(m.ValidityPeriodHours, m.EarlyRenewalHours, &resp.Diagnostics)
 }
 
-// revocationInputs reads the configured entries; known is false while any
-// is unknown.
-func (m *crlModel) revocationInputs(ctx context.Context, diags *diag.Diagnostics) ([]pki.RevocationInput, bool) {
-	if m.Revoked.IsNull() {
-		return nil, true
-	}
-	if !fullyKnown(m.Revoked) {
-		return nil, false
-	}
-	var items []revokedModel
-	diags.Append(m.Revoked.ElementsAs(ctx, &items, false)...)
-	out := make([]pki.RevocationInput, len(items))
-	for i, it := range items {
-		out[i] = pki.RevocationInput{Serial: it.SerialNumber.ValueString(), CertPEM: it.CertPEM.ValueString(),
-			Reason: it.Reason.ValueString(), Time: it.RevocationTime.ValueString()}
-	}
-	return out, true
-}
-
 var revocationFieldAttr = map[pki.RevocationField]string{
 	pki.FieldSerial: "serial_number", pki.FieldCert: "cert_pem", pki.FieldReason: "reason", pki.FieldTime: "revocation_time",
 }
