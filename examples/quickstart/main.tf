@@ -1,6 +1,7 @@
 # Quick start: a PKI for one PostgreSQL server and one application role.
-# `make demo` applies this, writes the files, starts PostgreSQL with them and
-# shows who gets in.
+# (`make demo` goes further: examples/demo applies the postgres-mtls module,
+# writes the files with pgtls_file_set, starts PostgreSQL and PgBouncer on
+# them and shows who gets in.)
 
 terraform {
   required_providers {
@@ -63,7 +64,7 @@ resource "pgtls_hba_file" "db" {
   ]
 }
 
-# Once the server runs (make demo passes -var check_port=...), prove it:
+# Once the server runs (apply with -var check_port=...), prove it:
 # the app role gets in only over TLS with its certificate...
 data "pgtls_connection_check" "app" {
   count           = var.check_port == null ? 0 : 1

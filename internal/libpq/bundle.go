@@ -38,6 +38,9 @@ type Bundle struct {
 	Ports []int    // none (libpq's 5432), one for every host, or one per host
 	DB    string
 	User  string
+	// IdentMap names the pg_ident map the server uses to let the
+	// certificate's identity log in as User; "" when the CN must equal User.
+	IdentMap string
 	// SSLMode defaults to verify-full.
 	SSLMode string
 	// Dir is the absolute directory the files are written to. Empty means
@@ -179,8 +182,8 @@ func (b Bundle) Validate() []Problem {
 		add("key_pem", "error", "a client certificate and its key go together: give both or neither")
 	}
 	if b.CertPEM != "" && b.User != "" {
-		if cn := firstCN(b.CertPEM); cn != "" && cn != b.User {
-			add("user", "warning", "user %q differs from the certificate's CN %q: cert authentication then needs a pg_ident map", b.User, cn)
+		if cn := firstCN(b.CertPEM); cn != "" && cn != b.User && b.IdentMap == "" {
+			add("user", "warning", "user %q differs from the certificate's CN %q: cert authentication then needs a pg_ident map (name it in ident_map when the server has one)", b.User, cn)
 		}
 	}
 	if b.Dir != "" && !strings.HasPrefix(b.Dir, "/") {

@@ -23,6 +23,7 @@ var _ datasource.DataSourceWithConfigure = (*hbaParseDataSource)(nil)
 func NewHBAParseDataSource() datasource.DataSource { return &hbaParseDataSource{} }
 
 type hbaParseModel struct {
+	hbaParsePolicyFields
 	Content         types.String `tfsdk:"content"`
 	IdentContent    types.String `tfsdk:"ident_content"`
 	PostgresVersion types.Int64  `tfsdk:"postgres_version"`
@@ -176,6 +177,7 @@ func (d *hbaParseDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			},
 		},
 	}
+	addAttributesDS(resp.Schema.Attributes, hbaPolicyAttributesDS())
 }
 
 func (d *hbaParseDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
@@ -204,6 +206,7 @@ func (d *hbaParseDataSource) Read(ctx context.Context, req datasource.ReadReques
 		}
 	}
 	m.setParsed(ctx, pf, pi, identsKnown, &resp.Diagnostics)
+	parsePolicy(ctx, m.Content.ValueString(), version, m.IdentContent, &m.hbaParsePolicyFields, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

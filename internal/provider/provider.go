@@ -127,12 +127,15 @@ func (p *pgtlsProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewCertificateDataSource,
 		NewConnectionCheckDataSource,
 		NewHBAParseDataSource,
+		NewHBAMatchDataSource,
+		NewHBAAccessDiffDataSource,
 	}
 }
 
 func (p *pgtlsProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		NewConninfoFunction,
+		NewHBAMatchFunction,
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 
 type hbaFileModel struct {
 	renderedFile
+	hbaPolicyFields
 	Rules           types.List   `tfsdk:"rules"`
 	IdentMaps       types.List   `tfsdk:"ident_maps"`
 	Target          types.String `tfsdk:"target"`
@@ -48,7 +49,7 @@ var lintCodes = hba.Codes()
 
 // NewHBAFileResource is the pgtls_hba_file resource.
 func NewHBAFileResource() resource.Resource {
-	return newRenderedResource("_hba_file", hbaFileSchema(), buildHBAFile)
+	return withHBAPolicy(newRenderedResource("_hba_file", hbaFileSchema(), buildHBAFile).(*renderedResource[hbaFileModel]))
 }
 
 func findingsAttribute() schema.ListNestedAttribute {
@@ -73,7 +74,7 @@ func hbaFileSchema() schema.Schema {
 			"rendered from rules in the given order (first match wins; never re-sorted). The content, its " +
 			"checksum and the lint findings are known at plan time, so `terraform plan` shows the new file line " +
 			"by line and fails on rules the target would refuse or that open a hole.",
-		Attributes: mergeAttributes(renderedFileAttributes("pg_hba.conf"), map[string]schema.Attribute{
+		Attributes: mergeAttributes(renderedFileAttributes("pg_hba.conf"), hbaPolicyAttributesRS(), map[string]schema.Attribute{
 			"rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The rules, in order: `pgtls_hba_rule` resources (`rules = [pgtls_hba_rule.a, " +
 					"pgtls_hba_rule.b]`), inline objects with the same attributes, or both.",

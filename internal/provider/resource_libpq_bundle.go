@@ -28,6 +28,7 @@ type libpqBundleModel struct {
 	Ports         types.List   `tfsdk:"ports"`
 	DBName        types.String `tfsdk:"dbname"`
 	User          types.String `tfsdk:"user"`
+	IdentMap      types.String `tfsdk:"ident_map"`
 	SSLMode       types.String `tfsdk:"sslmode"`
 	Directory     types.String `tfsdk:"directory"`
 	CertPEM       types.String `tfsdk:"cert_pem"`
@@ -83,6 +84,10 @@ func libpqBundleSchema() schema.Schema {
 				Validators:          []validator.List{listvalidator.SizeAtMost(64)}},
 			"dbname": schema.StringAttribute{Optional: true, MarkdownDescription: "Database name."},
 			"user":   schema.StringAttribute{Optional: true, MarkdownDescription: "Role name (for `cert` authentication, the certificate's CN unless a pg_ident map says otherwise)."},
+			"ident_map": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "The `pg_ident.conf` map (`map=` of the server's `cert` rule) that lets the certificate's " +
+					"identity log in as `user`. Only documents the mapping: with it, a `user` that differs from the " +
+					"certificate's CN is not a plan warning. Nothing is rendered from it."},
 			"sslmode": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("verify-full"),
 				MarkdownDescription: "libpq sslmode; defaults to `verify-full`. Anything weaker is a plan warning.",
 				Validators:          []validator.String{stringvalidator.OneOf(libpq.SSLModes...)}},
@@ -129,13 +134,13 @@ func libpqBundleSchema() schema.Schema {
 }
 
 func buildLibpqBundle(ctx context.Context, _ *providerData, m *libpqBundleModel, diags *diag.Diagnostics) bool {
-	in := []attr.Value{m.Hosts, m.Ports, m.DBName, m.User, m.SSLMode, m.Directory, m.CertPEM, m.PrivateKeyPEM, m.RootCertPEM, m.CRLPEM, m.Params, m.ServiceName}
+	in := []attr.Value{m.Hosts, m.Ports, m.DBName, m.User, m.IdentMap, m.SSLMode, m.Directory, m.CertPEM, m.PrivateKeyPEM, m.RootCertPEM, m.CRLPEM, m.Params, m.ServiceName}
 	for _, v := range in {
 		if v.IsUnknown() {
 			return false
 		}
 	}
-	b := libpq.Bundle{DB: m.DBName.ValueString(), User: m.User.ValueString(), SSLMode: m.SSLMode.ValueString(),
+	b := libpq.Bundle{DB: m.DBName.ValueString(), User: m.User.ValueString(), IdentMap: m.IdentMap.ValueString(), SSLMode: m.SSLMode.ValueString(),
 		Dir: m.Directory.ValueString(), CertPEM: m.CertPEM.ValueString(), KeyPEM: m.PrivateKeyPEM.ValueString(),
 		RootCertPEM: m.RootCertPEM.ValueString(), CRLPEM: m.CRLPEM.ValueString(), Service: m.ServiceName.ValueString()}
 	for _, l := range []types.List{m.Hosts, m.Ports} {

@@ -253,6 +253,55 @@ resource "pgtls_ident_file" "i" {
 `, m, o, name, expr)
 			},
 		}, secretInput{
+			name: "pgtls_hba_match.content(" + name + ")", typ: "pgtls_hba_match", secret: randomSentinel,
+			config: func(t *testing.T, expr string, _ *secretEnv) string {
+				return fmt.Sprintf(`
+data "pgtls_hba_match" "m" {
+  content  = "hostssl all all 10.0.0.0/8 radius radiusservers=r.example.com radiussecrets=\"${%[1]s}\"\nhostssl all all 10.1.0.0/16 ldap ldapserver=l.example.com ldapbasedn=\"dc=x\" ldapbindpasswd=\"${%[1]s}\"\n"
+  postgres_version = 16
+  user     = "app"
+  database = "app"
+  address  = "10.0.0.5"
+  tls      = true
+}
+`, expr)
+			},
+		}, secretInput{
+			name: "pgtls_hba_access_diff.after_content(" + name + ")", typ: "pgtls_hba_access_diff", secret: randomSentinel,
+			config: func(t *testing.T, expr string, _ *secretEnv) string {
+				return fmt.Sprintf(`
+data "pgtls_hba_access_diff" "d" {
+  before_content = "hostssl all all 10.0.0.0/8 cert\n"
+  after_content  = "hostssl all all 10.0.0.0/8 radius radiusservers=r.example.com radiussecrets=\"${%[1]s}\"\nhostssl all all 10.1.0.0/16 ldap ldapserver=l.example.com ldapbasedn=\"dc=x\" ldapbindpasswd=\"${%[1]s}\"\n"
+  postgres_version = 16
+  access_review  = { fail_on = [] }
+}
+`, expr)
+			},
+		}, secretInput{
+			name: "pgtls_hba_access_diff.before_content(" + name + ")", typ: "pgtls_hba_access_diff", secret: randomSentinel,
+			config: func(t *testing.T, expr string, _ *secretEnv) string {
+				return fmt.Sprintf(`
+data "pgtls_hba_access_diff" "d" {
+  before_content = "hostssl all all 10.0.0.0/8 radius radiusservers=r.example.com radiussecrets=\"${%[1]s}\"\nhostssl all all 10.1.0.0/16 ldap ldapserver=l.example.com ldapbasedn=\"dc=x\" ldapbindpasswd=\"${%[1]s}\"\n"
+  after_content  = "hostssl all all 10.0.0.0/8 cert\n"
+  postgres_version = 16
+}
+`, expr)
+			},
+		}, secretInput{
+			name: "pgtls_hba_parse.previous_content(" + name + ")", typ: "pgtls_hba_parse", secret: randomSentinel,
+			config: func(t *testing.T, expr string, _ *secretEnv) string {
+				return fmt.Sprintf(`
+data "pgtls_hba_parse" "p" {
+  previous_content = "hostssl all all 10.0.0.0/8 radius radiusservers=r.example.com radiussecrets=\"${%[1]s}\"\nhostssl all all 10.1.0.0/16 ldap ldapserver=l.example.com ldapbasedn=\"dc=x\" ldapbindpasswd=\"${%[1]s}\"\n"
+  content          = "hostssl all all 10.0.0.0/8 cert\nhostssl all all 10.1.0.0/16 scram-sha-256\n"
+  postgres_version = 16
+  access_review    = { fail_on = [] }
+}
+`, expr)
+			},
+		}, secretInput{
 			name: "pgtls_hba_parse.content(" + name + ")", typ: "pgtls_hba_parse", secret: randomSentinel,
 			config: func(t *testing.T, expr string, _ *secretEnv) string {
 				return fmt.Sprintf(`

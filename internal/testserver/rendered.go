@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,8 +34,29 @@ func FreePort(t testing.TB) int {
 
 // RenderedFiles are files written into Dir (mode 0600, owned by the
 // server user) before the program starts: name (relative to Dir) to
-// content.
+// content. A nil RenderedFiles writes nothing: the files are already in Dir
+// (written by the test itself, for example with pgtls_file_set).
 type RenderedFiles map[string]string
+
+// present fails unless every named file (relative to dir) is on disk
+// (when the harness writes nothing) or among f.
+func (f RenderedFiles) present(dir string, names ...string) error {
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if f != nil {
+			if _, ok := f[n]; !ok {
+				return fmt.Errorf("rendered files have no %q", n)
+			}
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a file in %s (the test writes the files: %v)", n, dir, err)
+		}
+	}
+	return nil
+}
 
 func (f RenderedFiles) write(t testing.TB, dir string) {
 	t.Helper()
@@ -80,8 +102,11 @@ func StartPgBouncerRendered(t testing.TB, cfg RenderedPgBouncer) *PgBouncer {
 func TryStartPgBouncerRendered(t testing.TB, cfg RenderedPgBouncer) (*PgBouncer, error) {
 	t.Helper()
 	RequirePgBouncer(t)
-	if cfg.Files[cfg.Config] == "" {
-		t.Fatalf("testserver: RenderedPgBouncer.Files has no config %q", cfg.Config)
+	if cfg.Config == "" {
+		return nil, fmt.Errorf("RenderedPgBouncer.Config is empty")
+	}
+	if err := cfg.Files.present(cfg.Dir, cfg.Config); err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
 	cfg.Files.write(t, cfg.Dir)
@@ -122,16 +147,24 @@ func StartPgpoolRendered(t testing.TB, cfg RenderedPgpool) *Pgpool {
 func TryStartPgpoolRendered(t testing.TB, cfg RenderedPgpool) (*Pgpool, error) {
 	t.Helper()
 	RequirePgpool(t)
-	if cfg.Files[cfg.Config] == "" {
-		t.Fatalf("testserver: RenderedPgpool.Files has no config %q", cfg.Config)
+	if cfg.Config == "" {
+		return nil, fmt.Errorf("RenderedPgpool.Config is empty")
 	}
-	files := RenderedFiles{}
-	for k, v := range cfg.Files {
-		files[k] = v
+	var files RenderedFiles
+	if cfg.Files != nil {
+		files = RenderedFiles{}
+		for k, v := range cfg.Files {
+			files[k] = v
+		}
+		if cfg.PCP == "" {
+			cfg.PCP = "pcp.conf"
+			files[cfg.PCP] = "# no PCP users\n"
+		}
+	} else if cfg.PCP == "" {
+		return nil, fmt.Errorf("RenderedPgpool.PCP must name the pcp.conf on disk when the harness writes no files")
 	}
-	if cfg.PCP == "" {
-		cfg.PCP = "pcp.conf"
-		files[cfg.PCP] = "# no PCP users\n"
+	if err := files.present(cfg.Dir, cfg.Config, cfg.PCP, cfg.HBA, cfg.Key); err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
 	files.write(t, cfg.Dir)

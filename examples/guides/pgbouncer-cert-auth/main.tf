@@ -1,7 +1,6 @@
 terraform {
   required_providers {
     pgtls = { source = "pgtls/pgtls" }
-    local = { source = "hashicorp/local" }
   }
 }
 
@@ -84,17 +83,21 @@ resource "pgtls_ident_file" "postgres" {
   maps = [pgtls_ident_map.pgbouncer]
 }
 
-resource "local_sensitive_file" "pgbouncer" {
-  for_each = {
-    "pgbouncer.ini"        = pgtls_pgbouncer_ini.main.sensitive_content
-    "userlist.txt"         = pgtls_pgbouncer_userlist.main.sensitive_content
-    "root.crt"             = pgtls_root_ca.root.cert_pem
-    "server.crt"           = pgtls_server_cert.pgbouncer.fullchain_pem
-    "server.key"           = pgtls_server_cert.pgbouncer.private_key_pem
-    "pgbouncer-client.crt" = pgtls_client_cert.pgbouncer.fullchain_pem
-    "pgbouncer-client.key" = pgtls_client_cert.pgbouncer.private_key_pem
+# The files, where PgBouncer reads them: the keys 0600, userlist.txt 0640,
+# owned by the user PgBouncer runs as (Terraform runs on this host).
+resource "pgtls_file_set" "pgbouncer" {
+  directory = local.dir
+  layout    = "pgbouncer"
+  owner     = "postgres"
+  files = {
+    "pgbouncer.ini"        = { content = pgtls_pgbouncer_ini.main.content }
+    "root.crt"             = { content = pgtls_root_ca.root.cert_pem }
+    "server.crt"           = { content = pgtls_server_cert.pgbouncer.fullchain_pem }
+    "pgbouncer-client.crt" = { content = pgtls_client_cert.pgbouncer.fullchain_pem }
   }
-  filename        = "${local.dir}/${each.key}"
-  content         = each.value
-  file_permission = "0600"
+  sensitive_files = {
+    "userlist.txt"         = { content = pgtls_pgbouncer_userlist.main.sensitive_content }
+    "server.key"           = { content = pgtls_server_cert.pgbouncer.private_key_pem }
+    "pgbouncer-client.key" = { content = pgtls_client_cert.pgbouncer.private_key_pem }
+  }
 }

@@ -1,7 +1,6 @@
 terraform {
   required_providers {
     pgtls = { source = "pgtls/pgtls" }
-    local = { source = "hashicorp/local" }
   }
 }
 
@@ -76,17 +75,22 @@ resource "pgtls_pgpool_conf" "main" {
   ]
 }
 
-resource "local_sensitive_file" "pgpool" {
-  for_each = {
-    "pgpool.conf"   = pgtls_pgpool_conf.main.sensitive_content
-    "pool_hba.conf" = pgtls_hba_file.pool_hba.sensitive_content
-    "pool_passwd"   = pgtls_pgpool_passwd.main.sensitive_content
-    ".pgpoolkey"    = pgtls_pgpool_passwd.main.key_file_content
-    "server.crt"    = pgtls_server_cert.pgpool.fullchain_pem
-    "server.key"    = pgtls_server_cert.pgpool.private_key_pem
-    "root.crt"      = pgtls_root_ca.root.cert_pem
+# The files, where Pgpool-II reads them (pgpool -f pgpool.conf -a
+# pool_hba.conf -k .pgpoolkey): secrets 0600, owned by the user Pgpool-II
+# runs as (Terraform runs on this host).
+resource "pgtls_file_set" "pgpool" {
+  directory = local.dir
+  layout    = "pgpool"
+  owner     = "postgres"
+  files = {
+    "pgpool.conf"   = { content = pgtls_pgpool_conf.main.content }
+    "pool_hba.conf" = { content = pgtls_hba_file.pool_hba.content }
+    "server.crt"    = { content = pgtls_server_cert.pgpool.fullchain_pem }
+    "root.crt"      = { content = pgtls_root_ca.root.cert_pem }
   }
-  filename        = "${local.dir}/${each.key}"
-  content         = each.value
-  file_permission = "0600"
+  sensitive_files = {
+    "pool_passwd" = { content = pgtls_pgpool_passwd.main.sensitive_content }
+    ".pgpoolkey"  = { content = pgtls_pgpool_passwd.main.key_file_content }
+    "server.key"  = { content = pgtls_server_cert.pgpool.private_key_pem }
+  }
 }
