@@ -373,6 +373,34 @@ func NewRootCA(req CARequest, now time.Time, rnd io.Reader) (*Issued, error) {
 	return newRootCAWithKey(req, key, now, rnd)
 }
 
+// CheckRenewalKey refuses to renew with a key of another type than the
+// request's (the key type is part of what a renewal keeps).
+func CheckRenewalKey(kt KeyType, key crypto.Signer) error {
+	if key == nil {
+		return blame(InputKeyType, errors.New("no key given to renew with"))
+	}
+	if got := KeyTypeOf(key.Public()); got != string(kt.orDefault()) {
+		return blame(InputKeyType, fmt.Errorf("the key to keep is %s but key_type is %s: a renewal that keeps the key keeps its type", got, kt.orDefault()))
+	}
+	return nil
+}
+
+// RenewRootCA issues a root CA for req with an existing key (a renewal
+// that keeps the key: certificates the previous root signed still verify
+// against the new one, which has the same name and key).
+func RenewRootCA(req CARequest, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := req.CheckRoot(now); err != nil {
+		return nil, err
+	}
+	if err := CheckRenewalKey(req.KeyType, key); err != nil {
+		return nil, err
+	}
+	return newRootCAWithKey(req, key, now, randOrDefault(rnd))
+}
+
 // CheckRoot runs the checks of a root CA issued at now that Validate
 // cannot: its validity window (see ValidityWindow).
 func (r CARequest) CheckRoot(now time.Time) error {
@@ -451,6 +479,28 @@ func NewIntermediateCA(req CARequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err != nil {
 		return nil, err
 	}
+	return newIntermediateCAWithKey(req, iss, key, now, rnd)
+}
+
+// RenewIntermediateCA is NewIntermediateCA with an existing key (a renewal
+// that keeps the key).
+func RenewIntermediateCA(req CARequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkIssuer(iss); err != nil {
+		return nil, err
+	}
+	if err := req.CheckIssuer(iss.certs(), now); err != nil {
+		return nil, err
+	}
+	if err := CheckRenewalKey(req.KeyType, key); err != nil {
+		return nil, err
+	}
+	return newIntermediateCAWithKey(req, iss, key, now, randOrDefault(rnd))
+}
+
+func newIntermediateCAWithKey(req CARequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	serial, err := newSerial(rnd)
 	if err != nil {
 		return nil, err
@@ -594,6 +644,24 @@ func NewServerCert(req ServerRequest, iss *Issuer, now time.Time, rnd io.Reader)
 	return newServerCertWithKey(req, iss, key, now, rnd)
 }
 
+// RenewServerCert is NewServerCert with an existing key (a renewal that
+// keeps the key, for clients that pin it).
+func RenewServerCert(req ServerRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkIssuer(iss); err != nil {
+		return nil, err
+	}
+	if err := req.CheckIssuer(iss.certs(), now); err != nil {
+		return nil, err
+	}
+	if err := CheckRenewalKey(req.KeyType, key); err != nil {
+		return nil, err
+	}
+	return newServerCertWithKey(req, iss, key, now, randOrDefault(rnd))
+}
+
 func newServerCertWithKey(req ServerRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	serial, err := newSerial(rnd)
 	if err != nil {
@@ -640,6 +708,28 @@ func NewClientCert(req ClientRequest, iss *Issuer, now time.Time, rnd io.Reader)
 	if err != nil {
 		return nil, err
 	}
+	return newClientCertWithKey(req, iss, key, now, rnd)
+}
+
+// RenewClientCert is NewClientCert with an existing key (a renewal that
+// keeps the key).
+func RenewClientCert(req ClientRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkIssuer(iss); err != nil {
+		return nil, err
+	}
+	if err := req.CheckIssuer(iss.certs(), now); err != nil {
+		return nil, err
+	}
+	if err := CheckRenewalKey(req.KeyType, key); err != nil {
+		return nil, err
+	}
+	return newClientCertWithKey(req, iss, key, now, randOrDefault(rnd))
+}
+
+func newClientCertWithKey(req ClientRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	serial, err := newSerial(rnd)
 	if err != nil {
 		return nil, err

@@ -8,14 +8,17 @@ package provider
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
@@ -24,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -56,6 +60,7 @@ type certState struct {
 	NotBefore           types.String `tfsdk:"not_before"`
 	NotAfter            types.String `tfsdk:"not_after"`
 	ReadyForRenewal     types.Bool   `tfsdk:"ready_for_renewal"`
+	ReuseKeyOnRenewal   types.Bool   `tfsdk:"reuse_key_on_renewal"`
 }
 
 // cert gives access to the embedded certState of a certificate model.
@@ -195,6 +200,19 @@ func commonCertAttributes(kind string, defaultHours int64) map[string]schema.Att
 			Computed:   true,
 			Default:    int64default.StaticInt64(0),
 			Validators: []validator.Int64{renewalValidator()},
+		},
+		// In place on purpose: it only decides how a renewal is done.
+		"reuse_key_on_renewal": schema.BoolAttribute{
+			MarkdownDescription: "How a renewal (the plan inside `early_renewal_hours`) is done. `false` (default): the " +
+				"resource is replaced, with a new key: a leaked key stops working at the next renewal. `true`: the " +
+				"certificate is re-issued in place with the key in state (same `private_key_pem`, `public_key_pem` and " +
+				"`subject_key_id`; new serial and validity), for clients that pin the public key" +
+				map[bool]string{true: "; a CA renewed this way still anchors every certificate it signed before " +
+					"(same name and key), so no trust bundle has to change", false: ""}[strings.Contains(kind, "CA")] +
+				". Changing it never re-issues the " + kind + " by itself.",
+			Optional: true,
+			Computed: true,
+			Default:  booldefault.StaticBool(false),
 		},
 		"cert_pem": output("The " + kind + " in PEM format (this certificate only)."),
 		"private_key_pem": sensitiveOutput("The private key of the " + kind + " in PEM format (PKCS#8, `BEGIN PRIVATE KEY`). " +
@@ -364,40 +382,76 @@ func readyForRenewal(notAfter types.String, early types.Int64, now time.Time) (d
 	return pki.ReadyForRenewal(na, window, now), true
 }
 
+// certPlan is what planCertificate decided.
+type certPlan int
+
+const (
+	planKeep         certPlan = iota // nothing is issued (or the resource is destroyed)
+	planCreate                       // a new certificate (create, or the create half of a replacement)
+	planRenewInPlace                 // re-issued in place with the key in state (reuse_key_on_renewal)
+)
+
+// renewedOutputs are the outputs an in-place renewal changes; the key and
+// what derives from it stay.
+var renewedOutputs = []string{"id", "cert_pem", "serial_number", "fingerprint_sha256", "not_before", "not_after", "chain_pem", "fullchain_pem"}
+
 // planCertificate is the plan rule shared by the certificate resources
 // besides the replacements the schema declares: a certificate inside its
-// renewal window is replaced. The decision uses the state's not_after and
-// the provider's clock, so it holds with -refresh=false and with
-// ignore_changes = all. It returns true when the plan creates a certificate
-// (also for a replacement, which Terraform plans as a create without prior
-// state), so the caller runs its plan-time checks and values.
-func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
+// renewal window is renewed, by replacement (a new key) or, with
+// reuse_key_on_renewal, in place with the same key. The decision uses the
+// state's not_after and the provider's clock, so it holds with
+// -refresh=false and with ignore_changes = all. The caller runs its
+// plan-time checks unless it returns planKeep.
+func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) certPlan {
 	if req.Plan.Raw.IsNull() {
-		return false // destroy
+		return planKeep // destroy
 	}
 	if req.State.Raw.IsNull() {
 		// Create: the outputs are unknown, but a new certificate is never
 		// due for renewal (early_renewal_hours < validity_period_hours).
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_renewal"), types.BoolValue(false))...)
-		return true
+		return planCreate
 	}
 	var notAfter types.String
 	var early types.Int64
+	var reuse types.Bool
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("not_after"), &notAfter)...)
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("early_renewal_hours"), &early)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("reuse_key_on_renewal"), &reuse)...)
 	if resp.Diagnostics.HasError() {
-		return false
+		return planKeep
 	}
 	renewal := types.BoolUnknown()
+	action := planKeep
 	if due, known := readyForRenewal(notAfter, early, now); known {
 		tflog.Debug(logCtx(ctx, "certificate"), "renewal decision", map[string]any{
-			"not_after":           notAfter.ValueString(),
-			"early_renewal_hours": early.ValueInt64(),
-			"now":                 now.UTC().Format(time.RFC3339),
-			"replace":             due,
+			"not_after":            notAfter.ValueString(),
+			"early_renewal_hours":  early.ValueInt64(),
+			"now":                  now.UTC().Format(time.RFC3339),
+			"renew":                due,
+			"reuse_key_on_renewal": reuse.ValueBool(),
 		})
 		renewal = types.BoolValue(due)
-		if due {
+		switch {
+		case due && reuse.ValueBool():
+			// Re-issued in place with the same key: the new certificate is
+			// not due, its identity outputs are unknown until apply.
+			renewal = types.BoolValue(false)
+			names := renewedOutputs
+			if _, d := req.Plan.Schema.AttributeAtPath(ctx, path.Root("ca_cert_pem")); d.HasError() {
+				// A root is its own trust anchor: ca_bundle_pem is the
+				// certificate itself.
+				names = append(append([]string{}, names...), "ca_bundle_pem")
+			}
+			for _, name := range names {
+				p := path.Root(name)
+				if _, d := req.Plan.Schema.AttributeAtPath(ctx, p); d.HasError() {
+					continue
+				}
+				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, p, types.StringUnknown())...)
+			}
+			action = planRenewInPlace
+		case due:
 			// The prior ready_for_renewal may already be true (a refresh
 			// saw it). Planning it as unknown always differs from the
 			// prior value, so Terraform honours the replacement either way.
@@ -406,7 +460,30 @@ func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlan
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_renewal"), renewal)...)
-	return false
+	return action
+}
+
+// renewingInPlace reports whether an update is an in-place renewal (the
+// plan left cert_pem unknown).
+func renewingInPlace(ctx context.Context, plan tfsdk.Plan, diags *diag.Diagnostics) bool {
+	var certPEM types.String
+	diags.Append(plan.GetAttribute(ctx, path.Root("cert_pem"), &certPEM)...)
+	return certPEM.IsUnknown()
+}
+
+// stateKey reads the key kept by an in-place renewal from the prior state.
+func stateKey(ctx context.Context, state tfsdk.State, diags *diag.Diagnostics) crypto.Signer {
+	var keyPEM types.String
+	diags.Append(state.GetAttribute(ctx, path.Root("private_key_pem"), &keyPEM)...)
+	if diags.HasError() {
+		return nil
+	}
+	key, err := pki.ParsePrivateKeyPEM(keyPEM.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("private_key_pem"), "Cannot renew with the key in state", err.Error())
+		return nil
+	}
+	return key
 }
 
 // setIssued records an issued certificate in the state model and logs it.

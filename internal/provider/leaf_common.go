@@ -58,7 +58,7 @@ func planLeaf(ctx context.Context, now time.Time, m *leafModel, lreq leafRequest
 		dn = types.StringValue(pki.SubjectDNFor(lreq.EffectiveSubject()))
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("subject_dn"), dn)...)
-	if !planCertificate(ctx, now, req, resp) || resp.Diagnostics.HasError() {
+	if planCertificate(ctx, now, req, resp) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	_, ic := m.loadIssuer(&resp.Diagnostics)

@@ -117,6 +117,8 @@ func (p *pgtlsProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewPgpoolConfResource,
 		NewPgpoolPasswdResource,
 		NewFileSetResource,
+		NewCRLResource,
+		NewCRLBundleResource,
 	}
 }
 

@@ -2,12 +2,14 @@ package provider
 
 import (
 	"context"
+	"crypto"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -138,35 +140,47 @@ func (r *clientCertResource) ModifyPlan(ctx context.Context, req resource.Modify
 }
 
 func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.issue(ctx, req.Plan, nil, &resp.State, &resp.Diagnostics)
+}
+
+// issue signs the planned client certificate: with a new key, or with
+// reuse (an in-place renewal that keeps it).
+func (r *clientCertResource) issue(ctx context.Context, plan tfsdk.Plan, reuse crypto.Signer, state *tfsdk.State, diags *diag.Diagnostics) {
 	var m clientCertModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
-	iss := m.issuer(&resp.Diagnostics)
-	creq, ok := m.request(ctx, &resp.Diagnostics)
-	if !ok || iss == nil || resp.Diagnostics.HasError() {
+	iss := m.issuer(diags)
+	creq, ok := m.request(ctx, diags)
+	if !ok || iss == nil || diags.HasError() {
 		return
 	}
 	now := r.data.now()
-	issued, err := pki.NewClientCert(creq, iss, now, randReader)
+	var issued *pki.Issued
+	var err error
+	if reuse == nil {
+		issued, err = pki.NewClientCert(creq, iss, now, randReader)
+	} else {
+		issued, err = pki.RenewClientCert(creq, iss, reuse, now, randReader)
+	}
 	if err != nil {
-		addIssueError(&resp.Diagnostics, clientInputs(&m), "Could not create the client certificate", err)
+		addIssueError(diags, clientInputs(&m), "Could not create the client certificate", err)
 		return
 	}
 	key, err := pki.ParsePrivateKeyPEM(issued.PrivateKeyPEM)
 	if err != nil {
-		resp.Diagnostics.AddError("Could not read back the client key", err.Error())
+		diags.AddError("Could not read back the client key", err.Error())
 		return
 	}
 	pk8, err := pki.PKCS8DERBase64(key)
 	if err != nil {
-		resp.Diagnostics.AddError("Could not encode the client key as PKCS#8", err.Error())
+		diags.AddError("Could not encode the client key as PKCS#8", err.Error())
 		return
 	}
 	m.setLeaf(ctx, issued, iss, now)
 	m.PrivateKeyPK = types.StringValue(pk8)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(state.Set(ctx, &m)...)
 }
 
 func (r *clientCertResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -174,6 +188,12 @@ func (r *clientCertResource) Read(ctx context.Context, req resource.ReadRequest,
 }
 
 func (r *clientCertResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if renewingInPlace(ctx, req.Plan, &resp.Diagnostics) {
+		if key := stateKey(ctx, req.State, &resp.Diagnostics); key != nil {
+			r.issue(ctx, req.Plan, key, &resp.State, &resp.Diagnostics)
+		}
+		return
+	}
 	updateCertificate[clientCertModel](ctx, r.data.now(), req, resp)
 }
 

@@ -2,10 +2,13 @@ package provider
 
 import (
 	"context"
+	"crypto"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -62,7 +65,7 @@ func (r *intermediateCAResource) ValidateConfig(ctx context.Context, req resourc
 
 func (r *intermediateCAResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	now := r.data.now()
-	if !planCertificate(ctx, now, req, resp) || resp.Diagnostics.HasError() {
+	if planCertificate(ctx, now, req, resp) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m intermediateCAModel
@@ -89,25 +92,37 @@ func (r *intermediateCAResource) ModifyPlan(ctx context.Context, req resource.Mo
 }
 
 func (r *intermediateCAResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.issue(ctx, req.Plan, nil, &resp.State, &resp.Diagnostics)
+}
+
+// issue signs the planned intermediate CA: with a new key, or with key (an
+// in-place renewal that keeps it).
+func (r *intermediateCAResource) issue(ctx context.Context, plan tfsdk.Plan, key crypto.Signer, state *tfsdk.State, diags *diag.Diagnostics) {
 	var m intermediateCAModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
-	iss, _ := m.loadIssuer(&resp.Diagnostics)
-	creq, ok := m.request(ctx, &resp.Diagnostics)
-	if !ok || iss == nil || resp.Diagnostics.HasError() {
+	iss, _ := m.loadIssuer(diags)
+	creq, ok := m.request(ctx, diags)
+	if !ok || iss == nil || diags.HasError() {
 		return
 	}
 	now := r.data.now()
-	issued, err := pki.NewIntermediateCA(creq, iss, now, randReader)
+	var issued *pki.Issued
+	var err error
+	if key == nil {
+		issued, err = pki.NewIntermediateCA(creq, iss, now, randReader)
+	} else {
+		issued, err = pki.RenewIntermediateCA(creq, iss, key, now, randReader)
+	}
 	if err != nil {
-		addIssueError(&resp.Diagnostics, caInputs, "Could not create the intermediate CA", err)
+		addIssueError(diags, caInputs, "Could not create the intermediate CA", err)
 		return
 	}
 	m.setIssued(ctx, issued, iss, now)
 	m.ChainPEM = types.StringValue(issued.ChainPEM)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(state.Set(ctx, &m)...)
 }
 
 func (r *intermediateCAResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -115,6 +130,12 @@ func (r *intermediateCAResource) Read(ctx context.Context, req resource.ReadRequ
 }
 
 func (r *intermediateCAResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if renewingInPlace(ctx, req.Plan, &resp.Diagnostics) {
+		if key := stateKey(ctx, req.State, &resp.Diagnostics); key != nil {
+			r.issue(ctx, req.Plan, key, &resp.State, &resp.Diagnostics)
+		}
+		return
+	}
 	updateCertificate[intermediateCAModel](ctx, r.data.now(), req, resp)
 }
 

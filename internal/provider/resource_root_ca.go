@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -138,7 +140,7 @@ func (r *rootCAResource) ValidateConfig(ctx context.Context, req resource.Valida
 
 func (r *rootCAResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	now := r.data.now()
-	if !planCertificate(ctx, now, req, resp) || resp.Diagnostics.HasError() {
+	if planCertificate(ctx, now, req, resp) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m caModel
@@ -160,23 +162,35 @@ func (r *rootCAResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 }
 
 func (r *rootCAResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.issue(ctx, req.Plan, nil, &resp.State, &resp.Diagnostics)
+}
+
+// issue signs the planned root CA: with a new key, or with key (an
+// in-place renewal that keeps it).
+func (r *rootCAResource) issue(ctx context.Context, plan tfsdk.Plan, key crypto.Signer, state *tfsdk.State, diags *diag.Diagnostics) {
 	var m caModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
-	creq, ok := m.request(ctx, &resp.Diagnostics)
+	creq, ok := m.request(ctx, diags)
 	if !ok {
 		return
 	}
 	now := r.data.now()
-	issued, err := pki.NewRootCA(creq, now, randReader)
+	var issued *pki.Issued
+	var err error
+	if key == nil {
+		issued, err = pki.NewRootCA(creq, now, randReader)
+	} else {
+		issued, err = pki.RenewRootCA(creq, key, now, randReader)
+	}
 	if err != nil {
-		addIssueError(&resp.Diagnostics, caInputs, "Could not create the root CA", err)
+		addIssueError(diags, caInputs, "Could not create the root CA", err)
 		return
 	}
 	m.setIssued(ctx, issued, nil, now)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(state.Set(ctx, &m)...)
 }
 
 func (r *rootCAResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -184,6 +198,12 @@ func (r *rootCAResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 func (r *rootCAResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if renewingInPlace(ctx, req.Plan, &resp.Diagnostics) {
+		if key := stateKey(ctx, req.State, &resp.Diagnostics); key != nil {
+			r.issue(ctx, req.Plan, key, &resp.State, &resp.Diagnostics)
+		}
+		return
+	}
 	updateCertificate[caModel](ctx, r.data.now(), req, resp)
 }
 

@@ -2,11 +2,13 @@ package provider
 
 import (
 	"context"
+	"crypto"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -122,24 +124,36 @@ func (r *serverCertResource) ModifyPlan(ctx context.Context, req resource.Modify
 }
 
 func (r *serverCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.issue(ctx, req.Plan, nil, &resp.State, &resp.Diagnostics)
+}
+
+// issue signs the planned server certificate: with a new key, or with key
+// (an in-place renewal that keeps it).
+func (r *serverCertResource) issue(ctx context.Context, plan tfsdk.Plan, key crypto.Signer, state *tfsdk.State, diags *diag.Diagnostics) {
 	var m serverCertModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
-	iss := m.issuer(&resp.Diagnostics)
-	sreq, ok := m.request(ctx, &resp.Diagnostics)
-	if !ok || iss == nil || resp.Diagnostics.HasError() {
+	iss := m.issuer(diags)
+	sreq, ok := m.request(ctx, diags)
+	if !ok || iss == nil || diags.HasError() {
 		return
 	}
 	now := r.data.now()
-	issued, err := pki.NewServerCert(sreq, iss, now, randReader)
+	var issued *pki.Issued
+	var err error
+	if key == nil {
+		issued, err = pki.NewServerCert(sreq, iss, now, randReader)
+	} else {
+		issued, err = pki.RenewServerCert(sreq, iss, key, now, randReader)
+	}
 	if err != nil {
-		addIssueError(&resp.Diagnostics, serverInputs, "Could not create the server certificate", err)
+		addIssueError(diags, serverInputs, "Could not create the server certificate", err)
 		return
 	}
 	m.setLeaf(ctx, issued, iss, now)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(state.Set(ctx, &m)...)
 }
 
 func (r *serverCertResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -147,6 +161,12 @@ func (r *serverCertResource) Read(ctx context.Context, req resource.ReadRequest,
 }
 
 func (r *serverCertResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if renewingInPlace(ctx, req.Plan, &resp.Diagnostics) {
+		if key := stateKey(ctx, req.State, &resp.Diagnostics); key != nil {
+			r.issue(ctx, req.Plan, key, &resp.State, &resp.Diagnostics)
+		}
+		return
+	}
 	updateCertificate[serverCertModel](ctx, r.data.now(), req, resp)
 }
 

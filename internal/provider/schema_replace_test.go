@@ -26,12 +26,13 @@ import (
 // in-place update that never re-issues a certificate. The decision on an
 // attribute covers the attributes nested in it.
 var inPlace = map[string]map[string]string{
-	// Certificates: only the renewal window changes in place. It decides
-	// when a plan replaces the certificate; the certificate is the same.
-	"pgtls_root_ca":         {"early_renewal_hours": "renewal window only"},
-	"pgtls_intermediate_ca": {"early_renewal_hours": "renewal window only"},
-	"pgtls_server_cert":     {"early_renewal_hours": "renewal window only"},
-	"pgtls_client_cert":     {"early_renewal_hours": "renewal window only"},
+	// Certificates: only the renewal window and mode change in place. They
+	// decide when and how a plan renews the certificate; the certificate is
+	// the same.
+	"pgtls_root_ca":         {"early_renewal_hours": "renewal window only", "reuse_key_on_renewal": "renewal mode only"},
+	"pgtls_intermediate_ca": {"early_renewal_hours": "renewal window only", "reuse_key_on_renewal": "renewal mode only"},
+	"pgtls_server_cert":     {"early_renewal_hours": "renewal window only", "reuse_key_on_renewal": "renewal mode only"},
+	"pgtls_client_cert":     {"early_renewal_hours": "renewal window only", "reuse_key_on_renewal": "renewal mode only"},
 
 	// Files on disk: an update rewrites exactly the files that differ, each
 	// atomically (replacing the whole set would delete every file first).
@@ -42,6 +43,12 @@ var inPlace = map[string]map[string]string{
 		"layout": "only changes default modes, applied in place",
 		"reload": "how to reach the server; a reload happens only when files change",
 	},
+
+	// A CRL is re-issued in place with the next crl_number: a replacement
+	// would start a new resource without the previous number and without
+	// the entries kept until expiry.
+	"pgtls_crl": {"ca_cert_pem": "re-issued in place", "ca_private_key_pem": "re-issued in place", "revoked": "re-issued in place",
+		"validity_period_hours": "re-issued in place", "early_renewal_hours": "renewal window only"},
 
 	// The verifier is recomputed in place (with a fresh random salt when the
 	// password or iterations change, ModifyPlan decides): nothing else holds it.

@@ -391,6 +391,27 @@ resource "pgtls_client_cert" "c" {
 `, caCert(t), expr)
 		},
 	})
+	// Issue 11: revocation.
+	out = append(out, secretInput{
+		name: "pgtls_crl.ca_private_key_pem", typ: "pgtls_crl", secret: keySentinel,
+		// The bundle takes the whole CRL resource (its sensitive key
+		// attribute included) and must drop the key.
+		extraTypes: []string{"pgtls_crl_bundle"},
+		config: func(t *testing.T, expr string, _ *secretEnv) string {
+			return fmt.Sprintf(`
+resource "pgtls_crl" "c" {
+  ca_cert_pem        = %[1]s
+  ca_private_key_pem = %[2]s
+  revoked            = [{ serial_number = "4242", reason = "key_compromise" }]
+}
+
+resource "pgtls_crl_bundle" "b" {
+  crls         = [pgtls_crl.c]
+  ca_certs_pem = %[1]s
+}
+`, caCert(t), expr)
+		},
+	})
 	// Issue 9: configuration renderers.
 	out = append(out, secretInput{
 		name: "pgtls_scram_verifier.password", typ: "pgtls_scram_verifier", secret: randomSentinel,
