@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 )
 
@@ -270,11 +269,11 @@ func NewMatcher(rules []ParsedRule, v int, env Environment) (*Matcher, error) {
 			return nil, fmt.Errorf("line %d: %w", pr.Line, err)
 		}
 		if pr.Rule.Type != Local {
-			if mr.addr, err = compileAddr(pr.Rule.Address, pr.Rule.Netmask); err != nil {
+			if mr.addr, err = compileAddr(pr.Rule); err != nil {
 				return nil, fmt.Errorf("line %d: %w", pr.Line, err)
 			}
 		}
-		mr.method, mr.clientCert, mr.clientName = effectiveAuth(pr.Rule)
+		mr.method, mr.clientCert, mr.clientName = effectiveAuth(pr.Rule, v)
 		mr.desc = fmt.Sprintf("line %d (%s)", pr.Line, compactLine(pr.Rule.String()))
 		m.rules = append(m.rules, &mr)
 	}
@@ -319,20 +318,16 @@ func (m *Matcher) Environment() Environment { return m.env }
 
 // effectiveAuth returns the method, clientcert and clientname PostgreSQL
 // applies for a line.
-func effectiveAuth(r Rule) (Method, string, string) {
-	method := r.Method
-	if r.Type == Local && method == Ident {
-		method = Peer
-	}
-	cc := r.ClientCert
-	if method == Cert {
-		cc = "verify-full"
-	}
+func effectiveAuth(r Rule, v int) (Method, string, string) {
+	// Method and clientcert as PostgreSQL reads them (Rule.Effective: local
+	// ident is peer, cert implies verify-full, 13's 1/0/no-verify).
+	e := r.Effective(v)
+	cc, _ := e.Value("clientcert")
 	cn := r.ClientName
-	if cn == "" && (cc == "verify-full") {
+	if cn == "" && cc == "verify-full" {
 		cn = "CN"
 	}
-	return method, cc, cn
+	return e.Method, cc, cn
 }
 
 func (m *Matcher) nameTests(names []Name, users bool, depth int) ([]nameTest, error) {
@@ -418,55 +413,41 @@ func (m *Matcher) fileNames(content string, users bool) []Name {
 	return out
 }
 
-func compileAddr(address, netmask string) (addrTest, error) {
-	switch address {
-	case "all":
+func compileAddr(r Rule) (addrTest, error) {
+	// Rule.address is the one reading of the address column (quoted
+	// keywords are host names, @file, inet_aton forms, netmasks).
+	ai := r.address()
+	if len(ai.problems) > 0 {
+		return addrTest{}, fmt.Errorf("%s", ai.problems[0].Message)
+	}
+	switch ai.kind {
+	case addrKeyword:
+		switch ai.value {
+		case "samehost":
+			return addrTest{kind: addrSameHost}, nil
+		case "samenet":
+			return addrTest{kind: addrSameNet}, nil
+		}
 		return addrTest{kind: addrAll}, nil
-	case "samehost":
-		return addrTest{kind: addrSameHost}, nil
-	case "samenet":
-		return addrTest{kind: addrSameNet}, nil
-	}
-	host, bits, hasBits := strings.Cut(address, "/")
-	ip, err := parseNumericHost(host)
-	if err != nil {
-		if hasBits || netmask != "" {
-			return addrTest{}, fmt.Errorf("address %q: not an IP address", address)
+	case addrFile:
+		return addrTest{}, fmt.Errorf("address %s: PostgreSQL reads the address from that file when a client connects; the simulation does not follow address files", r.Address)
+	case addrPrefix:
+		return addrTest{kind: addrMask, ip: ai.ip, mask: ai.mask, prefix: ai.pfx}, nil
+	case addrUnknown:
+		switch {
+		case ai.ip.IsValid() && ai.ip.Zone() != "":
+			return addrTest{}, fmt.Errorf("address %q: zones are not supported", ai.value)
+		case ai.ip.IsValid() && ai.mask.IsValid():
+			// A non-contiguous netmask: PostgreSQL compares address AND mask.
+			return addrTest{kind: addrMask, ip: ai.ip, mask: ai.mask}, nil
 		}
-		return addrTest{kind: addrName, host: address}, nil
+		// A host name no DNS name looks like (template text): resolved
+		// when a client connects, it matches nobody; kept as a name.
+		return addrTest{kind: addrName, host: ai.value}, nil
+	case addrHostname:
+		return addrTest{kind: addrName, host: ai.value}, nil
 	}
-	if ip.Zone() != "" {
-		return addrTest{}, fmt.Errorf("address %q: zones are not supported", address)
-	}
-	var mask netip.Addr
-	if hasBits {
-		n, err := strconv.Atoi(bits)
-		if err != nil || n < 0 || n > ip.BitLen() || strings.TrimLeft(bits, "0123456789") != "" {
-			return addrTest{}, fmt.Errorf("address %q: invalid CIDR mask %q", address, bits)
-		}
-		mask = prefixMask(ip, n)
-	} else {
-		if mask, err = parseNumericHost(netmask); err != nil || mask.Is4() != ip.Is4() {
-			return addrTest{}, fmt.Errorf("netmask %q: not a netmask of the address's family", netmask)
-		}
-	}
-	t := addrTest{kind: addrMask, ip: ip, mask: mask}
-	if bits, ok := maskBits(mask); ok {
-		t.prefix = netip.PrefixFrom(ip, bits).Masked()
-	}
-	return t, nil
-}
-
-// parseNumericHost reads an address as getaddrinfo(AI_NUMERICHOST) does
-// for PostgreSQL: an IPv6 address, or an IPv4 address in any form glibc's
-// inet_aton accepts (a, a.b, a.b.c, a.b.c.d; each part decimal, 0x hex or
-// 0 octal), so "10.1" is 10.0.0.1.
-func parseNumericHost(s string) (netip.Addr, error) {
-	ip, _, ok := numericAddr(s) // the one inet_aton/inet_pton reading (validate_address.go)
-	if !ok {
-		return netip.Addr{}, fmt.Errorf("%q is not a numeric address", s)
-	}
-	return ip, nil
+	return addrTest{}, fmt.Errorf("address %q cannot be read", r.Address)
 }
 
 // prefixMask returns the netmask of bits ones in ip's family.

@@ -230,18 +230,18 @@ func TestMatcherCheck(t *testing.T) {
 	}
 }
 
-func TestParseNumericHost(t *testing.T) {
+func TestNumericAddr(t *testing.T) {
 	for in, want := range map[string]string{
 		"10.1": "10.0.0.1", "10.1.2": "10.1.0.2", "167772161": "10.0.0.1", "0x0a000001": "10.0.0.1", "012.1": "10.0.0.1",
 		"0x7f.2": "127.0.0.2", "1.2.3.4": "1.2.3.4", "::1": "::1", "10.0.256": "10.0.1.0",
 	} {
-		ip, err := parseNumericHost(in)
-		if err != nil || ip.String() != want {
-			t.Errorf("%s: %v %v, want %s", in, ip, err, want)
+		ip, _, ok := numericAddr(in)
+		if !ok || ip.String() != want {
+			t.Errorf("%s: %v %v, want %s", in, ip, ok, want)
 		}
 	}
 	for _, bad := range []string{"10.256.1", "1.2.3.4.5", "08", "0x", "a.b", "1..2", "4294967296"} {
-		if ip, err := parseNumericHost(bad); err == nil && bad != "0x" {
+		if ip, _, ok := numericAddr(bad); ok && bad != "0x" {
 			t.Errorf("%s: %v, want an error", bad, ip)
 		}
 	}
