@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 )
@@ -116,7 +117,11 @@ func (d *certificateDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 	objType := types.ObjectType{AttrTypes: certInfoAttrTypes}
 	var elems []attr.Value
-	for _, info := range infos {
+	for i, info := range infos {
+		tflog.Debug(logCtx(ctx, "certificate_data_source"), "described certificate", map[string]any{
+			"index": i, "serial": info.Serial, "subject": info.Subject, "issuer": info.Issuer, "is_ca": info.IsCA,
+			"key_type": info.KeyType, "signature_algorithm": info.SignatureAlgorithm, "not_after": info.NotAfter.UTC().Format(time.RFC3339),
+		})
 		obj, diags := types.ObjectValue(certInfoAttrTypes, map[string]attr.Value{
 			"cert_pem":            types.StringValue(info.PEM),
 			"subject":             types.StringValue(info.Subject),

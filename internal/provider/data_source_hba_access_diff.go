@@ -95,7 +95,7 @@ func (d *hbaAccessDiffDataSource) Read(ctx context.Context, req datasource.ReadR
 	settings := reviewSettingsOf(ctx, m.AccessReview, &resp.Diagnostics)
 	// Not at after_content: a diagnostic there prints the configuration
 	// line, which may hold a literal secret.
-	changes, diff, ok := reviewAccess(before, after, settings, path.Empty(), &resp.Diagnostics)
+	changes, diff, ok := reviewAccess(ctx, before, after, settings, path.Empty(), &resp.Diagnostics)
 	if !ok {
 		return
 	}

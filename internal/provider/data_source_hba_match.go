@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
@@ -126,6 +127,7 @@ func (d *hbaMatchDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	setMatchResult(&m, dec)
+	logDecision(ctx, "hba_match", dec)
 	if !m.Expect.IsNull() {
 		out, err := matcher.Check(hba.Expectation{Attempt: a, Result: m.Expect.ValueString()})
 		if err == nil && !out.OK {
@@ -179,4 +181,11 @@ func setMatchResult(m *hbaMatchModel, d hba.Decision) {
 	if d.Cert != nil && d.Cert.Known {
 		m.CertPasses = types.BoolValue(d.Cert.Passes)
 	}
+}
+
+// logDecision logs a simulated pg_hba decision.
+func logDecision(ctx context.Context, component string, d hba.Decision) {
+	tflog.Debug(logCtx(ctx, component), "simulated pg_hba decision", map[string]any{
+		"result": string(d.Result), "line": d.Line, "method": string(d.Method), "implicit_reject": d.ImplicitReject, "reason": d.Reason,
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
@@ -231,6 +232,10 @@ func (d *hbaParseDataSource) Read(ctx context.Context, req datasource.ReadReques
 		}
 	}
 	m.setParsed(ctx, pf, pi, identsKnown, &resp.Diagnostics)
+	tflog.Debug(logCtx(ctx, "hba_parse"), "parsed pg_hba file", map[string]any{
+		"postgres_version": version, "rules": len(pf.Rules), "directives": len(pf.Directives), "problems": len(pf.Problems),
+		"ident_maps": len(pi.Maps), "findings": len(m.Findings.Elements()),
+	})
 	parsePolicy(ctx, m.Content.ValueString(), version, m.IdentContent, &m.hbaParsePolicyFields, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/libpq"
 )
@@ -80,5 +81,14 @@ func (f *conninfoFunction) Run(ctx context.Context, req function.RunRequest, res
 		resp.Error = function.NewArgumentFuncError(0, err.Error())
 		return
 	}
+	keys := make([]string, 0, len(ps))
+	secrets := make([]string, 0, 1)
+	for _, p := range ps {
+		keys = append(keys, p.Key)
+		if libpq.SecretKeywords[p.Key] {
+			secrets = append(secrets, p.Value)
+		}
+	}
+	tflog.Debug(logCtx(ctx, "conninfo_function", secrets...), "rendered connection string", map[string]any{"format": format, "keywords": keys})
 	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, out))
 }

@@ -104,6 +104,7 @@ func (f *hbaMatchFunction) Run(ctx context.Context, req function.RunRequest, res
 	}
 	var mm hbaMatchModel
 	setMatchResult(&mm, d)
+	logDecision(ctx, "hba_match_function", d)
 	out, diags := types.ObjectValue(hbaMatchResultTypes, map[string]attr.Value{
 		"result": mm.Result, "method": mm.Method, "line_number": mm.LineNumber, "implicit_reject": mm.ImplicitReject,
 		"rule": mm.Rule, "reason": mm.Reason, "clientcert": mm.ClientCert, "cert_passes": mm.CertPasses,

@@ -99,7 +99,7 @@ func parsePolicy(ctx context.Context, content string, version int, identContent 
 	}
 	settings := reviewSettingsOf(ctx, f.AccessReview, diags)
 	// Diagnostics not at content: its configuration line may hold a secret.
-	if changes, _, ok := reviewAccess(before, after, settings, path.Empty(), diags); ok {
+	if changes, _, ok := reviewAccess(ctx, before, after, settings, path.Empty(), diags); ok {
 		f.AccessChanges = changes
 	}
 }
@@ -228,7 +228,7 @@ func planHBAPolicy(ctx context.Context, data *providerData, req resource.ModifyP
 	var d diag.Diagnostics
 	// Diagnostics on the resource, not at rules: a rules line may hold a
 	// literal secret option, which Terraform would print with the message.
-	changes, _, ok := reviewAccess(before, after, settings, path.Empty(), &d)
+	changes, _, ok := reviewAccess(ctx, before, after, settings, path.Empty(), &d)
 	resp.Diagnostics.Append(d...)
 	if !ok {
 		return

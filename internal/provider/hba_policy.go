@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
@@ -494,8 +495,17 @@ const maxReviewDiagnostics = 40
 
 // reviewAccess diffs before and after, reports each change as the settings
 // say (at attribute p) and returns access_changes.
-func reviewAccess(before, after *hba.Matcher, s reviewSettings, p path.Path, diags *diag.Diagnostics) (types.List, *hba.AccessDiff, bool) {
+func reviewAccess(ctx context.Context, before, after *hba.Matcher, s reviewSettings, p path.Path, diags *diag.Diagnostics) (types.List, *hba.AccessDiff, bool) {
 	d, err := hba.DiffAccess(before, after, hba.DiffOptions{MaxClasses: s.maxClasses})
+	if err == nil {
+		kinds := map[string]int{}
+		for _, c := range d.Changes {
+			kinds[string(c.Change)]++
+		}
+		tflog.Debug(logCtx(ctx, "hba_access_diff"), "computed pg_hba access diff", map[string]any{
+			"classes": d.Classes, "unchanged": d.Unchanged, "changes": kinds,
+		})
+	}
 	if err != nil {
 		diags.AddAttributeError(p, "Cannot compute the pg_hba access diff", err.Error()+
 			" (the review is not skipped silently: raise access_review.max_classes)")

@@ -10,6 +10,8 @@ import (
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
 
 // secretLogKeys are field keys whose values are always masked. A field
@@ -48,4 +50,13 @@ func logCtx(ctx context.Context, component string, secrets ...string) context.Co
 		ctx = tflog.MaskLogStrings(ctx, vals...)
 	}
 	return ctx
+}
+
+// findingCounts counts lint findings by code for a log line.
+func findingCounts(findings []hba.Finding) map[string]int {
+	out := map[string]int{}
+	for _, f := range findings {
+		out[f.Code]++
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 )
@@ -194,9 +195,12 @@ func buildCRLBundle(ctx context.Context, data *providerData, m *crlBundleModel, 
 		return false
 	}
 	dir := make(map[string]attr.Value, len(files))
+	names := make([]string, 0, len(files))
 	for _, f := range files {
 		dir[f.Name] = types.StringValue(f.PEM)
+		names = append(names, f.Name)
 	}
+	tflog.Debug(logCtx(ctx, "crl_bundle"), "bundled CRLs", map[string]any{"crls": len(crls), "crl_dir_files": names})
 	mv, d := types.MapValue(types.StringType, dir)
 	diags.Append(d...)
 	var earliest time.Time

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
@@ -197,6 +198,10 @@ func buildHBAFile(ctx context.Context, data *providerData, m *hbaFileModel, diag
 	findings := hba.Lint(rules, idents, opts)
 	m.Findings = findingsList(findings, diags)
 	reportFindings(findings, failOn, diags)
+	tflog.Debug(logCtx(ctx, "hba_file"), "rendered pg_hba file", map[string]any{
+		"target": string(target), "postgres_version": version, "rules": len(rules), "ident_maps": len(idents),
+		"sha256": m.SHA256.ValueString(), "bytes": len(exact), "findings": findingCounts(findings),
+	})
 	return !diags.HasError()
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
@@ -72,5 +73,8 @@ func buildHBARule(ctx context.Context, data *providerData, m *hbaRuleResourceMod
 	m.Line = types.StringValue(masked)
 	m.SensitiveLine = types.StringValue(exact)
 	m.ID = types.StringValue(sha256Hex(masked))
+	tflog.Debug(logCtx(ctx, "hba_rule"), "rendered pg_hba rule", map[string]any{
+		"id": m.ID.ValueString(), "type": string(rule.Type), "method": string(rule.Method), "secret_options": exact != masked,
+	})
 	return true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
@@ -63,5 +64,12 @@ func buildIdentFile(ctx context.Context, data *providerData, m *identFileModel, 
 		return false
 	}
 	m.set(content, content)
+	mappings := 0
+	for _, im := range maps {
+		mappings += len(im.Mappings)
+	}
+	tflog.Debug(logCtx(ctx, "ident_file"), "rendered pg_ident file", map[string]any{
+		"maps": len(maps), "mappings": mappings, "sha256": m.SHA256.ValueString(), "bytes": len(content),
+	})
 	return true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 type identMapResourceModel struct {
@@ -59,5 +60,6 @@ func buildIdentMap(ctx context.Context, data *providerData, m *identMapResourceM
 	}
 	m.Content = types.StringValue(strings.Join(lines, "\n") + "\n")
 	m.ID = m.Name
+	tflog.Debug(logCtx(ctx, "ident_map"), "rendered pg_ident map", map[string]any{"map": im.Name, "mappings": len(im.Mappings)})
 	return true
 }

@@ -665,6 +665,13 @@ func runSentinel(t *testing.T, in secretInput, via string) {
 			t.Fatalf("TRACE logs (%d bytes) lack %q: logging was not captured, the log check would prove nothing", len(logs), want)
 		}
 	}
+	// Issue 8 §4: every resource and data source the configuration uses
+	// writes structured pgtls log lines (from logCtx, so with the masks).
+	for _, typ := range append([]string{in.typ}, in.extraTypes...) {
+		if !hasPgtlsLogLine(logs, typ) {
+			fail("no structured pgtls log line (pgtls_component) for %s in the TRACE logs", typ)
+		}
+	}
 	for _, n := range needles {
 		for _, h := range human {
 			if strings.Contains(h, n) {
@@ -694,6 +701,19 @@ func runSentinel(t *testing.T, in secretInput, via string) {
 			fail("the secret reached no sensitive attribute of the state: the input was not used, so this test proves nothing")
 		}
 	}
+}
+
+// hasPgtlsLogLine reports whether logs hold a line written through logCtx
+// (it carries pgtls_component) by the resource or data source typ.
+func hasPgtlsLogLine(logs, typ string) bool {
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "pgtls_component") &&
+			(strings.Contains(l, "tf_resource_type="+typ) || strings.Contains(l, "tf_data_source_type="+typ) ||
+				strings.Contains(l, `"tf_resource_type":"`+typ+`"`) || strings.Contains(l, `"tf_data_source_type":"`+typ+`"`)) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonScanner walks a plan or state JSON document. A value is sensitive
