@@ -530,7 +530,7 @@ func (o *simOracle) connect(a oracleAttempt, password string) (port int, clientE
 			ctls.CertPEM, ctls.KeyPEM = c.certPEM, c.keyPEM
 		}
 		if res := testserver.Psql(o.t, ci, ctls, "SELECT 1"); res.Err != nil {
-			clientErr = fmt.Errorf("%v: %s", res.Err, res.Stderr)
+			clientErr = fmt.Errorf("%w: %s", res.Err, res.Stderr)
 		}
 		return 0, clientErr
 	}

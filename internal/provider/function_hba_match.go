@@ -198,7 +198,7 @@ func functionAttempt(attrs map[string]attr.Value) (hba.Attempt, int, hba.Environ
 	str := func(k string) (types.String, error) {
 		s, ok, err := dynString(attrs[k])
 		if err != nil {
-			return types.StringNull(), fmt.Errorf("%s %v", k, err)
+			return types.StringNull(), fmt.Errorf("%s %w", k, err)
 		}
 		if !ok {
 			return types.StringNull(), nil
@@ -211,7 +211,7 @@ func functionAttempt(attrs map[string]attr.Value) (hba.Attempt, int, hba.Environ
 		}
 		b, err := dynBool(attrs[k])
 		if err != nil {
-			return types.BoolNull(), fmt.Errorf("%s %v", k, err)
+			return types.BoolNull(), fmt.Errorf("%s %w", k, err)
 		}
 		return types.BoolValue(b), nil
 	}
@@ -236,7 +236,7 @@ func functionAttempt(attrs map[string]attr.Value) (hba.Attempt, int, hba.Environ
 	}
 	members, ok, err := dynStrings(attrs["member_of"])
 	if err != nil {
-		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("member_of %v", err)
+		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("member_of %w", err)
 	}
 	m.MemberOf = types.ListNull(types.StringType)
 	if ok {
@@ -263,7 +263,7 @@ func functionAttempt(attrs map[string]attr.Value) (hba.Attempt, int, hba.Environ
 	}
 	var env hba.Environment
 	if s, ok, err := dynString(attrs["ident_content"]); err != nil {
-		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("ident_content %v", err)
+		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("ident_content %w", err)
 	} else if ok {
 		pi, err := hba.ParseIdent(s, version)
 		if err != nil {
@@ -275,7 +275,7 @@ func functionAttempt(attrs map[string]attr.Value) (hba.Attempt, int, hba.Environ
 		env.IdentMaps, env.IdentMapsKnown = pi.Maps, true
 	}
 	if addrs, ok, err := dynStrings(attrs["server_addresses"]); err != nil {
-		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("server_addresses %v", err)
+		return hba.Attempt{}, 0, hba.Environment{}, fmt.Errorf("server_addresses %w", err)
 	} else if ok {
 		env.Interfaces = []netip.Prefix{}
 		for _, s := range addrs {

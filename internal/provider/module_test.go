@@ -258,15 +258,15 @@ func checkModuleWithPsql(t *testing.T, req statecheck.CheckStateRequest, clientD
 		return strings.TrimSpace(string(out)), err
 	}
 	if out, err := run(ci); err != nil || out != "app true /CN=app" {
-		return fmt.Errorf("psql with the module's conninfo for app: %v: %s", err, out)
+		return fmt.Errorf("psql with the module's conninfo for app: %w: %s", err, out)
 	}
 	// The same conninfo for another role: refused by the pg_ident map.
 	if out, err := run(strings.Replace(ci, "user=app", "user=billing", 1)); err == nil || !strings.Contains(out, `certificate authentication failed for user "billing"`) {
-		return fmt.Errorf("psql with app's certificate as billing: %v: %s", err, out)
+		return fmt.Errorf("psql with app's certificate as billing: %w: %s", err, out)
 	}
 	// Without TLS: refused.
 	if out, err := run(strings.Replace(ci, "sslmode=verify-full", "sslmode=disable", 1)); err == nil || !strings.Contains(out, "no encryption") {
-		return fmt.Errorf("psql with sslmode=disable: %v: %s", err, out)
+		return fmt.Errorf("psql with sslmode=disable: %w: %s", err, out)
 	}
 	return nil
 }

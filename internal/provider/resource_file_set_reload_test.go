@@ -505,7 +505,7 @@ resource "pgtls_file_set" "home" {
 				for name, mode := range map[string]os.FileMode{"postgresql.crt": 0o644, "root.crt": 0o644, "postgresql.key": 0o600, "postgresql.pk8": 0o600} {
 					fi, err := os.Stat(filepath.Join(pgdir, name))
 					if err != nil || fi.Mode() != mode {
-						return fmt.Errorf("%s: %v %v, want mode %v", name, fi, err, mode)
+						return fmt.Errorf("%s: %v %w, want mode %v", name, fi, err, mode)
 					}
 				}
 				der, err := os.ReadFile(filepath.Join(pgdir, "postgresql.pk8"))
@@ -513,7 +513,7 @@ resource "pgtls_file_set" "home" {
 					return err
 				}
 				if _, err := x509.ParsePKCS8PrivateKey(der); err != nil {
-					return fmt.Errorf("postgresql.pk8 is not a DER PKCS#8 key: %v", err)
+					return fmt.Errorf("postgresql.pk8 is not a DER PKCS#8 key: %w", err)
 				}
 				// psql with only HOME: libpq reads ~/.postgresql/*.
 				cmd := exec.Command("/usr/lib/postgresql/15/bin/psql", "-X", "-A", "-t", "-w", "-d",
@@ -522,7 +522,7 @@ resource "pgtls_file_set" "home" {
 				cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
 				out, err := cmd.CombinedOutput()
 				if err != nil || strings.TrimSpace(string(out)) != "app true" {
-					return fmt.Errorf("psql with ~/.postgresql from pgtls_file_set: %v: %s", err, out)
+					return fmt.Errorf("psql with ~/.postgresql from pgtls_file_set: %w: %s", err, out)
 				}
 				return nil
 			}},

@@ -146,7 +146,7 @@ func prepareTemplate(b binaries) (string, error) {
 	}
 	out, err := runAsServerUser(ctx, tmp, append([]string{b.initdb}, args...)...)
 	if err != nil {
-		return "", fmt.Errorf("initdb failed: %v\n%s", err, out)
+		return "", fmt.Errorf("initdb failed: %w\n%s", err, out)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "complete"), []byte(ver+"\n"), 0o644); err != nil {
 		return "", err
@@ -367,7 +367,7 @@ func (p *Postgres) waitReady() error {
 	pidFile := filepath.Join(p.DataDir(), "postmaster.pid")
 	for time.Now().Before(deadline) {
 		if p.proc.exited() {
-			return fmt.Errorf("postgres exited: %v", p.proc.waitErr)
+			return fmt.Errorf("postgres exited: %w", p.proc.waitErr)
 		}
 		if b, err := os.ReadFile(pidFile); err == nil {
 			lines := strings.Split(string(b), "\n")
@@ -473,7 +473,7 @@ func (p *Postgres) queryNullable(sql string) ([][]*string, error) {
 	fieldSep, recSep, null := "\x1f<F"+m+">", "\x1e<R"+m+">", "\x1a<N"+m+">"
 	out, errOut, err := p.superuserPsql("", "-F", fieldSep, "-R", recSep, "-P", "null="+null, "-c", sql)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %s", err, redact(strings.TrimSpace(errOut)))
+		return nil, fmt.Errorf("%w: %s", err, redact(strings.TrimSpace(errOut)))
 	}
 	return parseUnaligned(out, fieldSep, recSep, null), nil
 }

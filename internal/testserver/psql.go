@@ -103,7 +103,7 @@ func BuildConninfo(kv map[string]string) (string, error) {
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
 		if k == "" || strings.IndexFunc(k, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+			return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_'
 		}) >= 0 {
 			return "", fmt.Errorf("conninfo keyword %q is invalid (letters, digits and _ only)", k)
 		}

@@ -52,7 +52,7 @@ func (f RenderedFiles) present(dir string, names ...string) error {
 			continue
 		}
 		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || !fi.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a file in %s (the test writes the files: %v)", n, dir, err)
+			return fmt.Errorf("%s is not a file in %s (the test writes the files: %w)", n, dir, err)
 		}
 	}
 	return nil
