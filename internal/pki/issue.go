@@ -359,18 +359,19 @@ func randOrDefault(r io.Reader) io.Reader {
 
 // NewRootCA creates a self-signed root CA.
 func NewRootCA(req CARequest, now time.Time, rnd io.Reader) (*Issued, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
+	return issueRootCA(req, nil, now, rnd)
+}
+
+// keyFor returns the key to issue with: keep (checked against the request's
+// key type) for a renewal that keeps the key, else a new key of kt.
+func keyFor(kt KeyType, keep crypto.Signer, rnd io.Reader) (crypto.Signer, error) {
+	if keep != nil {
+		if err := CheckRenewalKey(kt, keep); err != nil {
+			return nil, err
+		}
+		return keep, nil
 	}
-	if err := req.CheckRoot(now); err != nil {
-		return nil, err
-	}
-	rnd = randOrDefault(rnd)
-	key, err := GenerateKey(req.KeyType, rnd)
-	if err != nil {
-		return nil, err
-	}
-	return newRootCAWithKey(req, key, now, rnd)
+	return GenerateKey(kt, rnd)
 }
 
 // CheckRenewalKey refuses to renew with a key of another type than the
@@ -389,16 +390,26 @@ func CheckRenewalKey(kt KeyType, key crypto.Signer) error {
 // that keeps the key: certificates the previous root signed still verify
 // against the new one, which has the same name and key).
 func RenewRootCA(req CARequest, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if key == nil {
+		return nil, CheckRenewalKey(req.KeyType, nil)
+	}
+	return issueRootCA(req, key, now, rnd)
+}
+
+// issueRootCA issues a root with keep, or a new key when keep is nil.
+func issueRootCA(req CARequest, keep crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	if err := req.CheckRoot(now); err != nil {
 		return nil, err
 	}
-	if err := CheckRenewalKey(req.KeyType, key); err != nil {
+	rnd = randOrDefault(rnd)
+	key, err := keyFor(req.KeyType, keep, rnd)
+	if err != nil {
 		return nil, err
 	}
-	return newRootCAWithKey(req, key, now, randOrDefault(rnd))
+	return newRootCAWithKey(req, key, now, rnd)
 }
 
 // CheckRoot runs the checks of a root CA issued at now that Validate
@@ -465,6 +476,20 @@ func (r CARequest) CheckIssuer(ic *IssuerCert, now time.Time) error {
 // NewIntermediateCA creates a CA signed by iss. It refuses when the result
 // would outlive the issuer or break a pathlen constraint above it.
 func NewIntermediateCA(req CARequest, iss *Issuer, now time.Time, rnd io.Reader) (*Issued, error) {
+	return issueIntermediateCA(req, iss, nil, now, rnd)
+}
+
+// RenewIntermediateCA is NewIntermediateCA with an existing key (a renewal
+// that keeps the key).
+func RenewIntermediateCA(req CARequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if key == nil {
+		return nil, CheckRenewalKey(req.KeyType, nil)
+	}
+	return issueIntermediateCA(req, iss, key, now, rnd)
+}
+
+// issueIntermediateCA issues with keep, or a new key when keep is nil.
+func issueIntermediateCA(req CARequest, iss *Issuer, keep crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -475,29 +500,11 @@ func NewIntermediateCA(req CARequest, iss *Issuer, now time.Time, rnd io.Reader)
 		return nil, err
 	}
 	rnd = randOrDefault(rnd)
-	key, err := GenerateKey(req.KeyType, rnd)
+	key, err := keyFor(req.KeyType, keep, rnd)
 	if err != nil {
 		return nil, err
 	}
 	return newIntermediateCAWithKey(req, iss, key, now, rnd)
-}
-
-// RenewIntermediateCA is NewIntermediateCA with an existing key (a renewal
-// that keeps the key).
-func RenewIntermediateCA(req CARequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	if err := checkIssuer(iss); err != nil {
-		return nil, err
-	}
-	if err := req.CheckIssuer(iss.certs(), now); err != nil {
-		return nil, err
-	}
-	if err := CheckRenewalKey(req.KeyType, key); err != nil {
-		return nil, err
-	}
-	return newIntermediateCAWithKey(req, iss, key, now, randOrDefault(rnd))
 }
 
 func newIntermediateCAWithKey(req CARequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
@@ -627,6 +634,20 @@ func (r ServerRequest) CheckIssuer(ic *IssuerCert, now time.Time) error {
 
 // NewServerCert creates a server certificate (EKU serverAuth) signed by iss.
 func NewServerCert(req ServerRequest, iss *Issuer, now time.Time, rnd io.Reader) (*Issued, error) {
+	return issueServerCert(req, iss, nil, now, rnd)
+}
+
+// RenewServerCert is NewServerCert with an existing key (a renewal that
+// keeps the key, for clients that pin it).
+func RenewServerCert(req ServerRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if key == nil {
+		return nil, CheckRenewalKey(req.KeyType, nil)
+	}
+	return issueServerCert(req, iss, key, now, rnd)
+}
+
+// issueServerCert issues with keep, or a new key when keep is nil.
+func issueServerCert(req ServerRequest, iss *Issuer, keep crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -637,29 +658,11 @@ func NewServerCert(req ServerRequest, iss *Issuer, now time.Time, rnd io.Reader)
 		return nil, err
 	}
 	rnd = randOrDefault(rnd)
-	key, err := GenerateKey(req.KeyType, rnd)
+	key, err := keyFor(req.KeyType, keep, rnd)
 	if err != nil {
 		return nil, err
 	}
 	return newServerCertWithKey(req, iss, key, now, rnd)
-}
-
-// RenewServerCert is NewServerCert with an existing key (a renewal that
-// keeps the key, for clients that pin it).
-func RenewServerCert(req ServerRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	if err := checkIssuer(iss); err != nil {
-		return nil, err
-	}
-	if err := req.CheckIssuer(iss.certs(), now); err != nil {
-		return nil, err
-	}
-	if err := CheckRenewalKey(req.KeyType, key); err != nil {
-		return nil, err
-	}
-	return newServerCertWithKey(req, iss, key, now, randOrDefault(rnd))
 }
 
 func newServerCertWithKey(req ServerRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
@@ -694,6 +697,20 @@ func (r ClientRequest) CheckIssuer(ic *IssuerCert, now time.Time) error {
 // NewClientCert creates a client certificate (EKU clientAuth) signed by iss
 // for PostgreSQL cert authentication.
 func NewClientCert(req ClientRequest, iss *Issuer, now time.Time, rnd io.Reader) (*Issued, error) {
+	return issueClientCert(req, iss, nil, now, rnd)
+}
+
+// RenewClientCert is NewClientCert with an existing key (a renewal that
+// keeps the key).
+func RenewClientCert(req ClientRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
+	if key == nil {
+		return nil, CheckRenewalKey(req.KeyType, nil)
+	}
+	return issueClientCert(req, iss, key, now, rnd)
+}
+
+// issueClientCert issues with keep, or a new key when keep is nil.
+func issueClientCert(req ClientRequest, iss *Issuer, keep crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -704,29 +721,11 @@ func NewClientCert(req ClientRequest, iss *Issuer, now time.Time, rnd io.Reader)
 		return nil, err
 	}
 	rnd = randOrDefault(rnd)
-	key, err := GenerateKey(req.KeyType, rnd)
+	key, err := keyFor(req.KeyType, keep, rnd)
 	if err != nil {
 		return nil, err
 	}
 	return newClientCertWithKey(req, iss, key, now, rnd)
-}
-
-// RenewClientCert is NewClientCert with an existing key (a renewal that
-// keeps the key).
-func RenewClientCert(req ClientRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	if err := checkIssuer(iss); err != nil {
-		return nil, err
-	}
-	if err := req.CheckIssuer(iss.certs(), now); err != nil {
-		return nil, err
-	}
-	if err := CheckRenewalKey(req.KeyType, key); err != nil {
-		return nil, err
-	}
-	return newClientCertWithKey(req, iss, key, now, randOrDefault(rnd))
 }
 
 func newClientCertWithKey(req ClientRequest, iss *Issuer, key crypto.Signer, now time.Time, rnd io.Reader) (*Issued, error) {
