@@ -88,7 +88,7 @@ var layouts = map[string]Layout{
 		Files: map[string]Known{
 			"pgpool.conf":   {Plain, 0o640, "Pgpool-II configuration"},
 			"pool_hba.conf": {Plain, 0o640, "client authentication (`enable_pool_hba = on`)"},
-			"pool_passwd":   {Secret, 0o600, "user names with md5, SCRAM or AES-encrypted passwords"},
+			"pool_passwd":   {Secret, 0o600, "user names with md5, TEXT or AES-encrypted passwords (Pgpool-II 4.3 refuses SCRAM verifiers there)"},
 			"pcp.conf":      {Secret, 0o600, "PCP users and md5 password hashes"},
 			".pgpoolkey":    {OwnerOnly, 0o600, "key that decrypts AES entries of pool_passwd (Pgpool-II refuses it with group or world access)"},
 			"server.crt":    {Plain, 0o644, "`ssl_cert`"},
