@@ -300,6 +300,11 @@ func condLabel(c string) string {
 			return "client on a network of the server (samenet)"
 		}
 		return "client not on a network of the server (samenet)"
+	case strings.HasPrefix(k, "host:@"):
+		if yes {
+			return "client address is the one in file " + k[len("host:@"):]
+		}
+		return "client address is not the one in file " + k[len("host:@"):]
 	case strings.HasPrefix(k, "host:"):
 		if yes {
 			return "client host name matches " + k[len("host:"):]

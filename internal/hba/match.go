@@ -269,7 +269,7 @@ func NewMatcher(rules []ParsedRule, v int, env Environment) (*Matcher, error) {
 			return nil, fmt.Errorf("line %d: %w", pr.Line, err)
 		}
 		if pr.Rule.Type != Local {
-			if mr.addr, err = compileAddr(pr.Rule); err != nil {
+			if mr.addr, err = m.compileAddr(pr.Rule); err != nil {
 				return nil, fmt.Errorf("line %d: %w", pr.Line, err)
 			}
 		}
@@ -413,7 +413,7 @@ func (m *Matcher) fileNames(content string, users bool) []Name {
 	return out
 }
 
-func compileAddr(r Rule) (addrTest, error) {
+func (m *Matcher) compileAddr(r Rule) (addrTest, error) {
 	// Rule.address is the one reading of the address column (quoted
 	// keywords are host names, @file, inet_aton forms, netmasks).
 	ai := r.address()
@@ -430,7 +430,25 @@ func compileAddr(r Rule) (addrTest, error) {
 		}
 		return addrTest{kind: addrAll}, nil
 	case addrFile:
-		return addrTest{}, fmt.Errorf("address %s: PostgreSQL reads the address from that file when a client connects; the simulation does not follow address files", r.Address)
+		// PostgreSQL reads the address from the file (which must hold
+		// exactly one) when a client connects. With the file's contents
+		// in Files it is compiled like a written address; without them
+		// whether a client matches is a fact the simulation cannot know.
+		name := ai.value[1:]
+		content, ok := m.env.Files[name]
+		if !ok {
+			return addrTest{kind: addrName, host: ai.value}, nil
+		}
+		fields := strings.Fields(content)
+		if len(fields) != 1 {
+			return addrTest{}, fmt.Errorf("address @%s: the file holds %d tokens; PostgreSQL needs exactly one address there", name, len(fields))
+		}
+		sub := r
+		sub.Address = fields[0]
+		if ai := sub.address(); ai.kind == addrFile {
+			return addrTest{}, fmt.Errorf("address @%s: the file names another file (%s)", name, fields[0])
+		}
+		return m.compileAddr(sub)
 	case addrPrefix:
 		return addrTest{kind: addrMask, ip: ai.ip, mask: ai.mask, prefix: ai.pfx}, nil
 	case addrUnknown:
@@ -740,6 +758,14 @@ func (m *Matcher) addrMatches(r *matchRule, a Attempt, f facts) (bool, error) {
 	case addrMask:
 		return inRange(a.Address, t.ip, t.mask), nil
 	case addrName:
+		if strings.HasPrefix(t.host, "@") {
+			// An address file whose contents were not given: a single
+			// attempt's host name never answers it (the access diff
+			// branches on it as a fact of its own).
+			if _, attempt := f.(attemptFacts); attempt {
+				return false, &UndeterminedError{Line: r.line, atom: "host:" + strings.ToLower(t.host), Why: fmt.Sprintf("the address is read from the file %s: pass its contents in files", t.host[1:])}
+			}
+		}
 		val, known := f.hostname(t.host)
 		if !known {
 			return false, &UndeterminedError{Line: r.line, atom: "host:" + strings.ToLower(t.host), Why: fmt.Sprintf("host name %s needs the client address's reverse-DNS name (and whether it resolves back)", t.host)}

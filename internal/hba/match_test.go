@@ -246,3 +246,39 @@ func TestNumericAddr(t *testing.T) {
 		}
 	}
 }
+
+// An @file address is read from the file: resolved when Files holds it,
+// undetermined (never guessed from a host name) when it does not, and a
+// fact the access diff branches on instead of a failure.
+func TestMatchAddressFile(t *testing.T) {
+	content := "hostssl all all @trusted.txt scram-sha-256\n"
+	// A client whose reverse-DNS name is literally the file name: it must
+	// not be taken for a host-name match.
+	a := Attempt{Database: "db", User: "app", Address: netip.MustParseAddr("10.1.2.3"), Encryption: EncryptionSSL,
+		Hostname: &ReverseDNS{Name: "@trusted.txt", Confirmed: true}}
+	m, err := NewMatcherContent(content, 16, Environment{})
+	if err != nil {
+		t.Fatalf("a file with an @file address must still be simulated: %v", err)
+	}
+	var und *UndeterminedError
+	if _, err := m.Match(a); !errors.As(err, &und) || !strings.Contains(err.Error(), "trusted.txt") {
+		t.Fatalf("without the file the decision must be undetermined, got %v", err)
+	}
+	for file, want := range map[string]Result{"10.0.0.0/8\n": ResultAllow, "192.168.0.0/16": ResultReject} {
+		m, err := NewMatcherContent(content, 16, Environment{Files: map[string]string{"trusted.txt": file}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := m.Match(a)
+		if err != nil || d.Result != want {
+			t.Errorf("file %q: %v %v, want %s", file, d.Result, err, want)
+		}
+	}
+	if _, err := NewMatcherContent(content, 16, Environment{Files: map[string]string{"trusted.txt": "10.0.0.0/8 10.1.0.0/16"}}); err == nil {
+		t.Error("a file with two addresses must be refused, as PostgreSQL fails the line")
+	}
+	before, _ := NewMatcherContent("hostssl all all 10.0.0.0/8 scram-sha-256\n", 16, Environment{})
+	if _, err := DiffAccess(before, m, DiffOptions{}); err != nil {
+		t.Errorf("the access diff must branch on the address file, not fail: %v", err)
+	}
+}
