@@ -45,3 +45,15 @@ func BenchmarkParseIssuer(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIssuerCacheHit is what a certificate pays for its CA once the
+// provider has seen it (BenchmarkParseIssuer is the miss).
+func BenchmarkIssuerCacheHit(b *testing.B) {
+	root := mustRoot(b, caReq("bench cache", KeyECDSAP256))
+	c := NewIssuerCache(8)
+	for b.Loop() {
+		if _, err := c.Issuer(root.CertPEM, root.PrivateKeyPEM, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -228,6 +228,12 @@ func ParseIssuer(certPEM, keyPEM, chainPEM string) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
+	return issuerWithKey(ic, keyPEM)
+}
+
+// issuerWithKey completes a parsed issuer certificate with its private key,
+// which must match it.
+func issuerWithKey(ic *IssuerCert, keyPEM string) (*Issuer, error) {
 	key, err := ParsePrivateKeyPEM(keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("issuer private key: %w", err)
