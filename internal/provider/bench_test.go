@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/hba"
 )
@@ -56,6 +58,73 @@ func BenchmarkHBAFilePlan10000(b *testing.B) {
 		var d diag.Diagnostics
 		if !buildHBAFile(context.Background(), defaultProviderData(nil), m, &d) || d.HasError() {
 			b.Fatal(d)
+		}
+	}
+}
+
+// benchClientCert is a provider with a P-256 root CA in state and the
+// configuration of one client certificate it signs, for the per-resource
+// benchmarks of the path Terraform drives: validate + plan, apply, read.
+func benchClientCert(b *testing.B) (*unitProvider, tftypes.Value) {
+	b.Helper()
+	u := newUnitProvider(b, time.Now)
+	root := u.create("pgtls_root_ca", map[string]any{"subject": map[string]any{"common_name": "bench root"}})
+	var certPEM, keyPEM string
+	var m map[string]tftypes.Value
+	if err := root.As(&m); err != nil {
+		b.Fatal(err)
+	}
+	if err := m["cert_pem"].As(&certPEM); err != nil {
+		b.Fatal(err)
+	}
+	if err := m["private_key_pem"].As(&keyPEM); err != nil {
+		b.Fatal(err)
+	}
+	cfg := u.config("pgtls_client_cert", map[string]any{"user": "app", "ca_cert_pem": certPEM, "ca_private_key_pem": keyPEM})
+	return u, cfg
+}
+
+// BenchmarkClientCertPlanCreate: ValidateResourceConfig and
+// PlanResourceChange of a new client certificate (what a plan from empty
+// state costs the provider per certificate).
+func BenchmarkClientCertPlanCreate(b *testing.B) {
+	u, cfg := benchClientCert(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if pr := u.plan("pgtls_client_cert", nil, cfg); hasErrors(pr.diags) {
+			b.Fatal(diagText(pr.diags))
+		}
+	}
+}
+
+// BenchmarkClientCertApplyCreate: ApplyResourceChange of a planned client
+// certificate (key generation and signing included).
+func BenchmarkClientCertApplyCreate(b *testing.B) {
+	u, cfg := benchClientCert(b)
+	pr := u.plan("pgtls_client_cert", nil, cfg)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, d := u.apply("pgtls_client_cert", nil, cfg, pr); hasErrors(d) {
+			b.Fatal(diagText(d))
+		}
+	}
+}
+
+// BenchmarkClientCertNoopPlan: ReadResource (refresh) then
+// PlanResourceChange against the refreshed state, with nothing to change:
+// what a no-op `terraform plan` costs the provider per certificate.
+func BenchmarkClientCertNoopPlan(b *testing.B) {
+	u, cfg := benchClientCert(b)
+	pr := u.plan("pgtls_client_cert", nil, cfg)
+	st, d := u.apply("pgtls_client_cert", nil, cfg, pr)
+	if hasErrors(d) {
+		b.Fatal(diagText(d))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		refreshed := u.read("pgtls_client_cert", st)
+		if pr := u.plan("pgtls_client_cert", &refreshed, cfg); hasErrors(pr.diags) || len(pr.replace) > 0 {
+			b.Fatalf("no-op plan: replace %v %s", pr.replace, diagText(pr.diags))
 		}
 	}
 }

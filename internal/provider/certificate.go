@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -29,6 +30,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -271,12 +273,13 @@ func issuerAttributes(kind, signs string) map[string]schema.Attribute {
 // loadIssuer parses the signing CA and reports problems on the attribute
 // they belong to. The certificate side (ic) is returned as soon as it is
 // known and valid; the full issuer only when the key is known too (at plan
-// time the key may still be unknown).
-func (m *issuerModel) loadIssuer(diags *diag.Diagnostics) (*pki.Issuer, *pki.IssuerCert) {
+// time the key may still be unknown). Parses go through the provider's
+// cache: a fleet signed by one CA parses it once.
+func (m *issuerModel) loadIssuer(cache *pki.IssuerCache, diags *diag.Diagnostics) (*pki.Issuer, *pki.IssuerCert) {
 	if m.CACertPEM.IsUnknown() || m.CAChainPEM.IsUnknown() {
 		return nil, nil
 	}
-	ic, err := pki.ParseIssuerCert(m.CACertPEM.ValueString(), m.CAChainPEM.ValueString())
+	ic, err := cache.IssuerCert(m.CACertPEM.ValueString(), m.CAChainPEM.ValueString())
 	if err != nil {
 		p := path.Root("ca_cert_pem")
 		if pki.IsChainError(err) {
@@ -288,7 +291,7 @@ func (m *issuerModel) loadIssuer(diags *diag.Diagnostics) (*pki.Issuer, *pki.Iss
 	if m.CAPrivateKeyPEM.IsUnknown() {
 		return nil, ic
 	}
-	iss, err := pki.ParseIssuer(m.CACertPEM.ValueString(), m.CAPrivateKeyPEM.ValueString(), m.CAChainPEM.ValueString())
+	iss, err := cache.Issuer(m.CACertPEM.ValueString(), m.CAPrivateKeyPEM.ValueString(), m.CAChainPEM.ValueString())
 	if err != nil {
 		diags.AddAttributeError(path.Root("ca_private_key_pem"), "Invalid issuing CA key", err.Error())
 		return nil, ic
@@ -402,14 +405,18 @@ var renewedOutputs = []string{"id", "cert_pem", "serial_number", "fingerprint_sh
 // state's not_after and the provider's clock, so it holds with
 // -refresh=false and with ignore_changes = all. The caller runs its
 // plan-time checks unless it returns planKeep.
-func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) certPlan {
+//
+// An update that is not a renewal (planKeep with a prior state) changes
+// nothing the caller computes: every input its computed values derive from
+// requires replacement, so they stay as in state and the caller returns.
+func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, edits planEdits) certPlan {
 	if req.Plan.Raw.IsNull() {
 		return planKeep // destroy
 	}
 	if req.State.Raw.IsNull() {
 		// Create: the outputs are unknown, but a new certificate is never
 		// due for renewal (early_renewal_hours < validity_period_hours).
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_renewal"), types.BoolValue(false))...)
+		edits["ready_for_renewal"] = types.BoolValue(false)
 		return planCreate
 	}
 	var notAfter types.String
@@ -437,18 +444,13 @@ func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlan
 			// Re-issued in place with the same key: the new certificate is
 			// not due, its identity outputs are unknown until apply.
 			renewal = types.BoolValue(false)
-			names := renewedOutputs
+			for _, name := range renewedOutputs {
+				edits[name] = types.StringUnknown()
+			}
 			if _, d := req.Plan.Schema.AttributeAtPath(ctx, path.Root("ca_cert_pem")); d.HasError() {
 				// A root is its own trust anchor: ca_bundle_pem is the
 				// certificate itself.
-				names = append(append([]string{}, names...), "ca_bundle_pem")
-			}
-			for _, name := range names {
-				p := path.Root(name)
-				if _, d := req.Plan.Schema.AttributeAtPath(ctx, p); d.HasError() {
-					continue
-				}
-				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, p, types.StringUnknown())...)
+				edits["ca_bundle_pem"] = types.StringUnknown()
 			}
 			action = planRenewInPlace
 		case due:
@@ -459,8 +461,42 @@ func planCertificate(ctx context.Context, now time.Time, req resource.ModifyPlan
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
 		}
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_renewal"), renewal)...)
+	edits["ready_for_renewal"] = renewal
 	return action
+}
+
+// planEdits are values for top-level attributes of a plan, written by write
+// in one pass over the planned value; names the schema does not have are
+// skipped. The framework's SetAttribute rebuilds the whole plan value on
+// each call, which was a large share of what planning a fleet of
+// certificates cost.
+type planEdits map[string]attr.Value
+
+func (e planEdits) write(ctx context.Context, plan *tfsdk.Plan, diags *diag.Diagnostics) {
+	if len(e) == 0 || plan.Raw.IsNull() || !plan.Raw.IsKnown() {
+		return
+	}
+	var vals map[string]tftypes.Value
+	if err := plan.Raw.As(&vals); err != nil {
+		diags.AddError("Cannot update the plan", err.Error())
+		return
+	}
+	for name, v := range e {
+		if _, ok := vals[name]; !ok {
+			continue
+		}
+		tv, err := v.ToTerraformValue(ctx)
+		if err != nil {
+			diags.AddAttributeError(path.Root(name), "Cannot update the plan", err.Error())
+			return
+		}
+		vals[name] = tv
+	}
+	if err := tftypes.ValidateValue(plan.Raw.Type(), vals); err != nil {
+		diags.AddError("Cannot update the plan", err.Error())
+		return
+	}
+	plan.Raw = tftypes.NewValue(plan.Raw.Type(), vals)
 }
 
 // renewingInPlace reports whether an update is an in-place renewal (the
@@ -525,15 +561,25 @@ func (s *certState) refreshRenewal(now time.Time) {
 	}
 }
 
-// readCertificate keeps the state and refreshes ready_for_renewal.
-func readCertificate[T any, P certModel[T]](ctx context.Context, now time.Time, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m T
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+// readCertificate refreshes ready_for_renewal; every other value stays as
+// in state. It reads the three attributes it needs instead of decoding the
+// whole model and writes back only a changed value: decoding and encoding
+// every attribute was most of what a refresh of a fleet cost.
+func readCertificate(ctx context.Context, now time.Time, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var notAfter types.String
+	var early types.Int64
+	var ready types.Bool
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("not_after"), &notAfter)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("early_renewal_hours"), &early)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("ready_for_renewal"), &ready)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	P(&m).cert().refreshRenewal(now)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	due, known := readyForRenewal(notAfter, early, now)
+	if !known || ready.Equal(types.BoolValue(due)) {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("ready_for_renewal"), types.BoolValue(due))...)
 }
 
 // updateCertificate finishes an in-place update. Only early_renewal_hours

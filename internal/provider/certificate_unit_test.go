@@ -4,6 +4,7 @@ package provider
 // (no Terraform CLI) through the protocol harness in unit_harness_test.go.
 
 import (
+	"context"
 	"fmt"
 	"math/big"
 	"os"
@@ -12,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -478,5 +482,30 @@ func TestUnitUnknownInputs(t *testing.T) {
 				t.Errorf("%s: %s unknown although its inputs are known", tc.typeName, name)
 			}
 		}
+	}
+}
+
+// TestPlanEdits: edits land in one pass, names the schema lacks are
+// skipped (a root CA has no ca_cert_pem), and a value of the wrong type is
+// a diagnostic, never a panic or a silently changed plan.
+func TestPlanEdits(t *testing.T) {
+	ctx := context.Background()
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"a": tftypes.String, "b": tftypes.Bool}}
+	plan := tfsdk.Plan{Raw: tftypes.NewValue(typ, map[string]tftypes.Value{
+		"a": tftypes.NewValue(tftypes.String, "old"), "b": tftypes.NewValue(tftypes.Bool, nil)})}
+	var d diag.Diagnostics
+	planEdits{"a": types.StringUnknown(), "b": types.BoolValue(true), "absent": types.StringValue("x")}.write(ctx, &plan, &d)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	want := tftypes.NewValue(typ, map[string]tftypes.Value{
+		"a": tftypes.NewValue(tftypes.String, tftypes.UnknownValue), "b": tftypes.NewValue(tftypes.Bool, true)})
+	if !plan.Raw.Equal(want) {
+		t.Fatalf("plan = %s, want %s", plan.Raw, want)
+	}
+	before := plan.Raw
+	planEdits{"b": types.StringValue("not a bool")}.write(ctx, &plan, &d)
+	if !d.HasError() || !plan.Raw.Equal(before) {
+		t.Fatalf("wrong type: diags %v, plan %s", d, plan.Raw)
 	}
 }

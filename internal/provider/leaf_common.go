@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
@@ -42,28 +43,22 @@ type leafRequest interface {
 	EffectiveSubject() pki.Subject
 }
 
-// planLeaf is the plan of a leaf certificate once its request is built
-// (known is false while inputs are unknown): subject_dn is known at plan
-// time, and a certificate being issued is checked at plan time against
-// everything known: the request itself and, once the signing CA's
-// certificate is known, every issuer-side rule (constraints, EKU, path
-// length, validity window).
-func planLeaf(ctx context.Context, now time.Time, m *leafModel, lreq leafRequest, known bool, paths inputPaths,
-	req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
+// planLeaf is the plan of a leaf certificate being issued (planCertificate
+// decided it) once its request is built (known is false while inputs are
+// unknown): subject_dn is known at plan time, and the certificate is
+// checked at plan time against everything known: the request itself and,
+// once the signing CA's certificate is known, every issuer-side rule
+// (constraints, EKU, path length, validity window).
+func planLeaf(data *providerData, m *leafModel, lreq leafRequest, known bool, paths inputPaths,
+	resp *resource.ModifyPlanResponse, edits planEdits) {
 	dn := types.StringUnknown()
 	if known {
 		dn = types.StringValue(pki.SubjectDNFor(lreq.EffectiveSubject()))
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("subject_dn"), dn)...)
-	if planCertificate(ctx, now, req, resp) == planKeep || resp.Diagnostics.HasError() {
-		return
-	}
-	_, ic := m.loadIssuer(&resp.Diagnostics)
+	edits["subject_dn"] = dn
+	_, ic := m.loadIssuer(data.issuers, &resp.Diagnostics)
 	// The trust anchor is known at plan time when the issuer and its chain are.
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ca_bundle_pem"), bundleOf(ic))...)
+	edits["ca_bundle_pem"] = bundleOf(ic)
 	if !known {
 		return
 	}
@@ -72,10 +67,27 @@ func planLeaf(ctx context.Context, now time.Time, m *leafModel, lreq leafRequest
 		return
 	}
 	if ic != nil {
-		if err := lreq.CheckIssuer(ic, now); err != nil {
+		if err := lreq.CheckIssuer(ic, data.now()); err != nil {
 			addIssueError(&resp.Diagnostics, paths, "The issuing CA cannot sign this certificate", err)
 		}
 	}
+}
+
+// validateLeafConfig runs the configuration checks every leaf has (renewal
+// window, subject). It reads the three attributes it needs instead of
+// decoding the whole model, which was most of what validating a fleet of
+// certificates cost the provider.
+func validateLeafConfig(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
+	var validity, early types.Int64
+	var subject types.Object
+	diags.Append(cfg.GetAttribute(ctx, path.Root("validity_period_hours"), &validity)...)
+	diags.Append(cfg.GetAttribute(ctx, path.Root("early_renewal_hours"), &early)...)
+	diags.Append(cfg.GetAttribute(ctx, path.Root("subject"), &subject)...)
+	if diags.HasError() {
+		return
+	}
+	checkRenewalConfig(validity, early, diags)
+	validateSubject(ctx, "subject", subject, diags)
 }
 
 // setLeaf records an issued leaf.
@@ -86,7 +98,7 @@ func (m *leafModel) setLeaf(ctx context.Context, is *pki.Issued, issuer *pki.Iss
 }
 
 // issuer parses the signing CA at apply time.
-func (m *leafModel) issuer(diags *diag.Diagnostics) *pki.Issuer {
-	iss, _ := m.loadIssuer(diags)
+func (m *leafModel) issuer(cache *pki.IssuerCache, diags *diag.Diagnostics) *pki.Issuer {
+	iss, _ := m.loadIssuer(cache, diags)
 	return iss
 }

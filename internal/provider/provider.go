@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pgtls/terraform-provider-pgtls/internal/pki"
 )
 
 // DefaultPostgresVersion is the PostgreSQL major version pg_hba content is
@@ -30,10 +32,17 @@ type Clock func() time.Time
 type providerData struct {
 	now             Clock
 	postgresVersion int64
+	// issuers remembers parsed signing CAs for the life of the provider
+	// process (one plan or one apply).
+	issuers *pki.IssuerCache
 }
 
+// issuerCacheSize bounds the parsed CAs a provider process keeps: far more
+// than the CAs of any PKI, a few kilobytes each.
+const issuerCacheSize = 256
+
 func defaultProviderData(clock Clock) *providerData {
-	return &providerData{now: clock, postgresVersion: DefaultPostgresVersion}
+	return &providerData{now: clock, postgresVersion: DefaultPostgresVersion, issuers: pki.NewIssuerCache(issuerCacheSize)}
 }
 
 type pgtlsProvider struct {

@@ -78,13 +78,7 @@ func (r *clientCertResource) Configure(_ context.Context, req resource.Configure
 }
 
 func (r *clientCertResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m clientCertModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	checkRenewalConfig(m.ValidityPeriodHours, m.EarlyRenewalHours, &resp.Diagnostics)
-	validateSubject(ctx, "subject", m.Subject, &resp.Diagnostics)
+	validateLeafConfig(ctx, req.Config, &resp.Diagnostics)
 }
 
 func clientInputs(m *clientCertModel) inputPaths {
@@ -127,7 +121,9 @@ func (m *clientCertModel) request(ctx context.Context, diags *diag.Diagnostics) 
 }
 
 func (r *clientCertResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
+	edits := planEdits{}
+	defer edits.write(ctx, &resp.Plan, &resp.Diagnostics)
+	if planCertificate(ctx, r.data.now(), req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m clientCertModel
@@ -136,7 +132,7 @@ func (r *clientCertResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 	creq, known := m.request(ctx, &resp.Diagnostics)
-	planLeaf(ctx, r.data.now(), &m.leafModel, creq, known, clientInputs(&m), req, resp)
+	planLeaf(r.data, &m.leafModel, creq, known, clientInputs(&m), resp, edits)
 }
 
 func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -151,7 +147,7 @@ func (r *clientCertResource) issue(ctx context.Context, plan tfsdk.Plan, reuse c
 	if diags.HasError() {
 		return
 	}
-	iss := m.issuer(diags)
+	iss := m.issuer(r.data.issuers, diags)
 	creq, ok := m.request(ctx, diags)
 	if !ok || iss == nil || diags.HasError() {
 		return
@@ -184,7 +180,7 @@ func (r *clientCertResource) issue(ctx context.Context, plan tfsdk.Plan, reuse c
 }
 
 func (r *clientCertResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	readCertificate[clientCertModel](ctx, r.data.now(), req, resp)
+	readCertificate(ctx, r.data.now(), req, resp)
 }
 
 func (r *clientCertResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -5,7 +5,6 @@ import (
 	"crypto"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -65,7 +64,9 @@ func (r *intermediateCAResource) ValidateConfig(ctx context.Context, req resourc
 
 func (r *intermediateCAResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	now := r.data.now()
-	if planCertificate(ctx, now, req, resp) == planKeep || resp.Diagnostics.HasError() {
+	edits := planEdits{}
+	defer edits.write(ctx, &resp.Plan, &resp.Diagnostics)
+	if planCertificate(ctx, now, req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m intermediateCAModel
@@ -73,9 +74,9 @@ func (r *intermediateCAResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, ic := m.loadIssuer(&resp.Diagnostics)
+	_, ic := m.loadIssuer(r.data.issuers, &resp.Diagnostics)
 	// The root is known at plan time when the issuer and its chain are.
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ca_bundle_pem"), bundleOf(ic))...)
+	edits["ca_bundle_pem"] = bundleOf(ic)
 	creq, known := m.request(ctx, &resp.Diagnostics)
 	if !known {
 		return
@@ -103,7 +104,7 @@ func (r *intermediateCAResource) issue(ctx context.Context, plan tfsdk.Plan, key
 	if diags.HasError() {
 		return
 	}
-	iss, _ := m.loadIssuer(diags)
+	iss, _ := m.loadIssuer(r.data.issuers, diags)
 	creq, ok := m.request(ctx, diags)
 	if !ok || iss == nil || diags.HasError() {
 		return
@@ -126,7 +127,7 @@ func (r *intermediateCAResource) issue(ctx context.Context, plan tfsdk.Plan, key
 }
 
 func (r *intermediateCAResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	readCertificate[intermediateCAModel](ctx, r.data.now(), req, resp)
+	readCertificate(ctx, r.data.now(), req, resp)
 }
 
 func (r *intermediateCAResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

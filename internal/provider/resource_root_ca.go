@@ -140,7 +140,9 @@ func (r *rootCAResource) ValidateConfig(ctx context.Context, req resource.Valida
 
 func (r *rootCAResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	now := r.data.now()
-	if planCertificate(ctx, now, req, resp) == planKeep || resp.Diagnostics.HasError() {
+	edits := planEdits{}
+	defer edits.write(ctx, &resp.Plan, &resp.Diagnostics)
+	if planCertificate(ctx, now, req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m caModel
@@ -194,7 +196,7 @@ func (r *rootCAResource) issue(ctx context.Context, plan tfsdk.Plan, key crypto.
 }
 
 func (r *rootCAResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	readCertificate[caModel](ctx, r.data.now(), req, resp)
+	readCertificate(ctx, r.data.now(), req, resp)
 }
 
 func (r *rootCAResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -59,17 +59,14 @@ func (r *serverCertResource) Configure(_ context.Context, req resource.Configure
 }
 
 func (r *serverCertResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m serverCertModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	validateLeafConfig(ctx, req.Config, &resp.Diagnostics)
+	var dnsNames, ips types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("dns_names"), &dnsNames)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ip_addresses"), &ips)...)
+	if resp.Diagnostics.HasError() || dnsNames.IsUnknown() || ips.IsUnknown() {
 		return
 	}
-	checkRenewalConfig(m.ValidityPeriodHours, m.EarlyRenewalHours, &resp.Diagnostics)
-	validateSubject(ctx, "subject", m.Subject, &resp.Diagnostics)
-	if m.DNSNames.IsUnknown() || m.IPAddresses.IsUnknown() {
-		return
-	}
-	if len(m.DNSNames.Elements())+len(m.IPAddresses.Elements()) == 0 {
+	if len(dnsNames.Elements())+len(ips.Elements()) == 0 {
 		resp.Diagnostics.AddAttributeError(path.Root("dns_names"), "Server certificate without subjectAltName",
 			"Set at least one of dns_names or ip_addresses: Go and pgx clients never fall back to the common name, "+
 				"and libpq uses it only when no SAN of the host's type exists.")
@@ -105,7 +102,9 @@ func (m *serverCertModel) request(ctx context.Context, diags *diag.Diagnostics) 
 }
 
 func (r *serverCertResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
+	edits := planEdits{}
+	defer edits.write(ctx, &resp.Plan, &resp.Diagnostics)
+	if planCertificate(ctx, r.data.now(), req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m serverCertModel
@@ -120,7 +119,7 @@ func (r *serverCertResource) ModifyPlan(ctx context.Context, req resource.Modify
 			pki.InputDNSNames: path.Root("dns_names"), pki.InputIPAddresses: path.Root("ip_addresses")})
 	}
 	sreq, known := m.request(ctx, &resp.Diagnostics)
-	planLeaf(ctx, r.data.now(), &m.leafModel, sreq, known, paths, req, resp)
+	planLeaf(r.data, &m.leafModel, sreq, known, paths, resp, edits)
 }
 
 func (r *serverCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -135,7 +134,7 @@ func (r *serverCertResource) issue(ctx context.Context, plan tfsdk.Plan, key cry
 	if diags.HasError() {
 		return
 	}
-	iss := m.issuer(diags)
+	iss := m.issuer(r.data.issuers, diags)
 	sreq, ok := m.request(ctx, diags)
 	if !ok || iss == nil || diags.HasError() {
 		return
@@ -157,7 +156,7 @@ func (r *serverCertResource) issue(ctx context.Context, plan tfsdk.Plan, key cry
 }
 
 func (r *serverCertResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	readCertificate[serverCertModel](ctx, r.data.now(), req, resp)
+	readCertificate(ctx, r.data.now(), req, resp)
 }
 
 func (r *serverCertResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

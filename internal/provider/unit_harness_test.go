@@ -20,7 +20,7 @@ import (
 )
 
 type unitProvider struct {
-	t       *testing.T
+	t       testing.TB
 	srv     tfprotov6.ProviderServer
 	schemas map[string]*tfprotov6.Schema
 }
@@ -30,7 +30,7 @@ type unknownValue struct{}
 
 var unknown = unknownValue{}
 
-func newUnitProvider(t *testing.T, now func() time.Time) *unitProvider {
+func newUnitProvider(t testing.TB, now func() time.Time) *unitProvider {
 	t.Helper()
 	srv, err := providerserver.NewProtocol6WithError(NewWithClock("test", now)())()
 	if err != nil {
