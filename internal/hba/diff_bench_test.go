@@ -3,6 +3,7 @@ package hba
 import (
 	"fmt"
 	mrand "math/rand"
+	"net/netip"
 	"testing"
 )
 
@@ -80,4 +81,42 @@ func BenchmarkAccessDiffRandom60(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(d.Classes), "classes")
+}
+
+// BenchmarkMatch1000 is the hba simulation behind pgtls_hba_match and
+// expect: building the matcher of a 1,000-line file once, then deciding
+// 1,000 attempts (one per application, over TLS from its own network),
+// reported per attempt.
+func BenchmarkMatch1000(b *testing.B) {
+	rules := realisticRules(1000)
+	attempts := make([]Attempt, 0, 1000)
+	for i := 0; len(attempts) < 1000; i++ {
+		app := fmt.Sprintf("app%03d", i%900)
+		attempts = append(attempts, Attempt{Address: netip.AddrFrom4([4]byte{10, byte(i % 900 / 250), byte(i % 900 % 250), 7}),
+			Encryption: EncryptionSSL, Database: app, User: app + "_ro", MembershipKnown: true})
+	}
+	m := matcherOf(b, rules, 16, Environment{})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, a := range attempts {
+			if _, err := m.Match(a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(attempts)), "ns/attempt")
+}
+
+// BenchmarkNewMatcher1000: parsing and indexing a 1,000-line file for
+// simulation (paid once per data source read or function call).
+func BenchmarkNewMatcher1000(b *testing.B) {
+	content, err := RenderFile(realisticRules(1000), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := NewMatcherContent(content, 16, Environment{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
