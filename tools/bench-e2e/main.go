@@ -544,6 +544,9 @@ func (b *bench) tf(ctx context.Context, cli, dir, rssFile string, args ...string
 	elapsed := time.Since(start)
 	// The transcript, then errors and warnings.
 	combined := append(out.Bytes(), stderr.Bytes()...)
+	if ctx.Err() != nil {
+		return elapsed, combined, fmt.Errorf("`%s %s` interrupted: %w", cli, args[0], ctx.Err())
+	}
 	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) && exitErr.ExitCode() == 2 && args[0] == "plan" {
