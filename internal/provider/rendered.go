@@ -93,7 +93,7 @@ func (r *renderedResource[T]) Create(ctx context.Context, req resource.CreateReq
 }
 
 func (r *renderedResource[T]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[T](ctx, req, resp)
+	keepState(ctx, req, resp)
 }
 
 func (r *renderedResource[T]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -137,12 +137,10 @@ func applyRendered[T any](ctx context.Context, data *providerData, build buildFu
 }
 
 // keepState is the Read of a rendered resource: its state depends only on
-// its inputs.
-func keepState[T any](ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m T
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
+// its inputs, and the framework starts the response from the prior state,
+// so there is nothing to decode or re-encode (for a file of thousands of
+// rules both were a large share of a refresh).
+func keepState(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
 // renderedFile is the output pair of every rendered file: a review copy a
 // plan may show, with every secret masked, and the exact bytes the program

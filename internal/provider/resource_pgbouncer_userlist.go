@@ -231,7 +231,7 @@ func (r *pgbouncerUserlistResource) Create(ctx context.Context, req resource.Cre
 }
 
 func (r *pgbouncerUserlistResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[pgbouncerUserlistModel](ctx, req, resp)
+	keepState(ctx, req, resp)
 }
 
 func (r *pgbouncerUserlistResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

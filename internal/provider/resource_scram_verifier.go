@@ -175,7 +175,7 @@ func (r *scramVerifierResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *scramVerifierResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	keepState[scramVerifierModel](ctx, req, resp)
+	keepState(ctx, req, resp)
 }
 
 func (r *scramVerifierResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -32,7 +33,13 @@ var unknown = unknownValue{}
 
 func newUnitProvider(t testing.TB, now func() time.Time) *unitProvider {
 	t.Helper()
-	srv, err := providerserver.NewProtocol6WithError(NewWithClock("test", now)())()
+	return newUnitProviderFor(t, NewWithClock("test", now)())
+}
+
+// newUnitProviderFor serves any provider (the benchmarks' framework floor).
+func newUnitProviderFor(t testing.TB, p provider.Provider) *unitProvider {
+	t.Helper()
+	srv, err := providerserver.NewProtocol6WithError(p)()
 	if err != nil {
 		t.Fatal(err)
 	}
