@@ -58,10 +58,11 @@ func BenchmarkLintIssueShape10000(b *testing.B) {
 	}
 }
 
-// BenchmarkRenderLint10000 is what a plan of pgtls_hba_file with 10,000
-// rules costs in the domain: validate, render both copies, lint.
-func BenchmarkRenderLint10000(b *testing.B) {
-	rules := benchRules(10000)
+// benchRenderLint is what pgtls_hba_file does with n rules at plan time:
+// validate each rule, render the exact and the redacted file, lint.
+func benchRenderLint(b *testing.B, n int) {
+	rules := benchRules(n)
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, r := range rules {
@@ -78,6 +79,10 @@ func BenchmarkRenderLint10000(b *testing.B) {
 		Lint(rules, nil, LintOptions{Version: 16, IdentMapsUnknown: true})
 	}
 }
+
+func BenchmarkRenderLint100(b *testing.B)   { benchRenderLint(b, 100) }
+func BenchmarkRenderLint1000(b *testing.B)  { benchRenderLint(b, 1000) }
+func BenchmarkRenderLint10000(b *testing.B) { benchRenderLint(b, 10000) }
 
 // BenchmarkParse10000 parses a 10,000-line file (and lints it, as
 // pgtls_hba_parse does).
