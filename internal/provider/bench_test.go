@@ -67,7 +67,9 @@ func BenchmarkHBAFilePlan10000(b *testing.B) {
 // benchClientCert is a provider with a P-256 root CA in state and the
 // configuration of one client certificate it signs, for the per-resource
 // benchmarks of the path Terraform drives: validate + plan, apply, read.
-func benchClientCert(b *testing.B) (*unitProvider, tftypes.Value) {
+func benchClientCert(b *testing.B) (*unitProvider, tftypes.Value) { return benchClientCertTB(b) }
+
+func benchClientCertTB(b testing.TB) (*unitProvider, tftypes.Value) {
 	b.Helper()
 	u := newUnitProvider(b, time.Now)
 	root := u.create("pgtls_root_ca", map[string]any{"subject": map[string]any{"common_name": "bench root"}})
