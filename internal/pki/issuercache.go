@@ -48,48 +48,41 @@ func cacheKey(parts ...string) [sha256.Size]byte {
 
 // IssuerCert is ParseIssuerCert, remembered.
 func (c *IssuerCache) IssuerCert(certPEM, chainPEM string) (*IssuerCert, error) {
-	k := cacheKey(certPEM, chainPEM)
-	c.mu.Lock()
-	ic, ok := c.certs[k]
-	c.mu.Unlock()
-	if ok {
-		return ic, nil
-	}
-	ic, err := ParseIssuerCert(certPEM, chainPEM)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if len(c.certs) >= c.max {
-		clear(c.certs)
-	}
-	c.certs[k] = ic
-	c.mu.Unlock()
-	return ic, nil
+	return remember(c, c.certs, cacheKey(certPEM, chainPEM), func() (*IssuerCert, error) {
+		return ParseIssuerCert(certPEM, chainPEM)
+	})
 }
 
-// Issuer is ParseIssuer, remembered.
+// Issuer is ParseIssuer, remembered (the certificate side through
+// IssuerCert, so it is shared with the plan-time lookups).
 func (c *IssuerCache) Issuer(certPEM, keyPEM, chainPEM string) (*Issuer, error) {
-	k := cacheKey(certPEM, keyPEM, chainPEM)
+	return remember(c, c.issuers, cacheKey(certPEM, keyPEM, chainPEM), func() (*Issuer, error) {
+		ic, err := c.IssuerCert(certPEM, chainPEM)
+		if err != nil {
+			return nil, err
+		}
+		return issuerWithKey(ic, keyPEM)
+	})
+}
+
+// remember returns m[k], or parses, keeps a success in m (starting over
+// when m is full) and returns it. parse runs without the lock held.
+func remember[V any](c *IssuerCache, m map[[sha256.Size]byte]V, k [sha256.Size]byte, parse func() (V, error)) (V, error) {
 	c.mu.Lock()
-	iss, ok := c.issuers[k]
+	v, ok := m[k]
 	c.mu.Unlock()
 	if ok {
-		return iss, nil
+		return v, nil
 	}
-	ic, err := c.IssuerCert(certPEM, chainPEM)
+	v, err := parse()
 	if err != nil {
-		return nil, err
-	}
-	iss, err = issuerWithKey(ic, keyPEM)
-	if err != nil {
-		return nil, err
+		return v, err
 	}
 	c.mu.Lock()
-	if len(c.issuers) >= c.max {
-		clear(c.issuers)
+	if len(m) >= c.max {
+		clear(m)
 	}
-	c.issuers[k] = iss
+	m[k] = v
 	c.mu.Unlock()
-	return iss, nil
+	return v, nil
 }

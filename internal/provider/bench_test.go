@@ -67,9 +67,7 @@ func BenchmarkHBAFilePlan10000(b *testing.B) {
 // benchClientCert is a provider with a P-256 root CA in state and the
 // configuration of one client certificate it signs, for the per-resource
 // benchmarks of the path Terraform drives: validate + plan, apply, read.
-func benchClientCert(b *testing.B) (*unitProvider, tftypes.Value) { return benchClientCertTB(b) }
-
-func benchClientCertTB(b testing.TB) (*unitProvider, tftypes.Value) {
+func benchClientCert(b *testing.B) (*unitProvider, tftypes.Value) {
 	b.Helper()
 	u := newUnitProvider(b, time.Now)
 	root := u.create("pgtls_root_ca", map[string]any{"subject": map[string]any{"common_name": "bench root"}})
@@ -86,6 +84,18 @@ func benchClientCertTB(b testing.TB) (*unitProvider, tftypes.Value) {
 	}
 	cfg := u.config("pgtls_client_cert", map[string]any{"user": "app", "ca_cert_pem": certPEM, "ca_private_key_pem": keyPEM})
 	return u, cfg
+}
+
+// benchClientCertInState is benchClientCert with the certificate planned
+// and applied: its configuration and state.
+func benchClientCertInState(b *testing.B) (*unitProvider, tftypes.Value, tftypes.Value) {
+	u, cfg := benchClientCert(b)
+	pr := u.plan("pgtls_client_cert", nil, cfg)
+	st, d := u.apply("pgtls_client_cert", nil, cfg, pr)
+	if hasErrors(d) {
+		b.Fatal(diagText(d))
+	}
+	return u, cfg, st
 }
 
 // BenchmarkClientCertPlanCreate: ValidateResourceConfig and
@@ -118,12 +128,7 @@ func BenchmarkClientCertApplyCreate(b *testing.B) {
 // PlanResourceChange against the refreshed state, with nothing to change:
 // what a no-op `terraform plan` costs the provider per certificate.
 func BenchmarkClientCertNoopPlan(b *testing.B) {
-	u, cfg := benchClientCert(b)
-	pr := u.plan("pgtls_client_cert", nil, cfg)
-	st, d := u.apply("pgtls_client_cert", nil, cfg, pr)
-	if hasErrors(d) {
-		b.Fatal(diagText(d))
-	}
+	u, cfg, st := benchClientCertInState(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		refreshed := u.read("pgtls_client_cert", st)
@@ -241,12 +246,7 @@ func benchFloor(b *testing.B, typeName string, cfg, state tftypes.Value) {
 // BenchmarkFloorClientCert is BenchmarkClientCertPlanCreate and
 // BenchmarkClientCertNoopPlan without pgtls's code.
 func BenchmarkFloorClientCert(b *testing.B) {
-	u, cfg := benchClientCert(b)
-	pr := u.plan("pgtls_client_cert", nil, cfg)
-	st, d := u.apply("pgtls_client_cert", nil, cfg, pr)
-	if hasErrors(d) {
-		b.Fatal(diagText(d))
-	}
+	_, cfg, st := benchClientCertInState(b)
 	benchFloor(b, "pgtls_client_cert", cfg, st)
 }
 
