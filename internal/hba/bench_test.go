@@ -104,3 +104,48 @@ func BenchmarkParse10000(b *testing.B) {
 		pf.Lint(nil, LintOptions{Version: 16, IdentMapsUnknown: true})
 	}
 }
+
+// handWritten turns a rendered file into what people write by hand:
+// comments between and after rules, tabs and runs of spaces between
+// fields, blank lines, and long lines continued with a backslash.
+func handWritten(content string) string {
+	var b strings.Builder
+	for i, line := range strings.Split(content, "\n") {
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+			b.WriteString(line)
+		case i%7 == 0:
+			b.WriteString("# rule " + fmt.Sprint(i) + ": reviewed by the DBA team\n")
+			b.WriteString(strings.ReplaceAll(line, " ", "\t"))
+		case i%5 == 0:
+			b.WriteString(strings.Replace(strings.ReplaceAll(line, " ", "    "), "    ", " \\\n    ", 1))
+		default:
+			b.WriteString(line + "   # ticket " + fmt.Sprint(1000+i))
+		}
+		b.WriteString("\n")
+		if i%50 == 0 {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// BenchmarkParseHandWritten10000: parse and lint a 10,000-rule
+// pg_hba.conf written by hand (pgtls_hba_parse adopting a real file).
+func BenchmarkParseHandWritten10000(b *testing.B) {
+	rendered, err := RenderFile(benchRules(10000), "a header")
+	if err != nil {
+		b.Fatal(err)
+	}
+	content := handWritten(rendered)
+	b.SetBytes(int64(len(content)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pf, err := Parse(content, 16)
+		if err != nil || len(pf.Rules) != 10000 {
+			b.Fatal(err, len(pf.Rules))
+		}
+		pf.Lint(nil, LintOptions{Version: 16, IdentMapsUnknown: true})
+	}
+}
