@@ -49,7 +49,7 @@ type leafRequest interface {
 // checked at plan time against everything known: the request itself and,
 // once the signing CA's certificate is known, every issuer-side rule
 // (constraints, EKU, path length, validity window).
-func planLeaf(data *providerData, m *leafModel, lreq leafRequest, known bool, paths inputPaths,
+func planLeaf(data *providerData, now time.Time, m *leafModel, lreq leafRequest, known bool, paths inputPaths,
 	resp *resource.ModifyPlanResponse, edits planEdits) {
 	dn := types.StringUnknown()
 	if known {
@@ -67,7 +67,7 @@ func planLeaf(data *providerData, m *leafModel, lreq leafRequest, known bool, pa
 		return
 	}
 	if ic != nil {
-		if err := lreq.CheckIssuer(ic, data.now()); err != nil {
+		if err := lreq.CheckIssuer(ic, now); err != nil {
 			addIssueError(&resp.Diagnostics, paths, "The issuing CA cannot sign this certificate", err)
 		}
 	}

@@ -121,9 +121,10 @@ func (m *clientCertModel) request(ctx context.Context, diags *diag.Diagnostics) 
 }
 
 func (r *clientCertResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	now := r.data.now()
 	edits := planEdits{}
 	defer edits.write(ctx, &resp.Plan, &resp.Diagnostics)
-	if planCertificate(ctx, r.data.now(), req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
+	if planCertificate(ctx, now, req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m clientCertModel
@@ -132,7 +133,7 @@ func (r *clientCertResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 	creq, known := m.request(ctx, &resp.Diagnostics)
-	planLeaf(r.data, &m.leafModel, creq, known, clientInputs(&m), resp, edits)
+	planLeaf(r.data, now, &m.leafModel, creq, known, clientInputs(&m), resp, edits)
 }
 
 func (r *clientCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -102,9 +102,10 @@ func (m *serverCertModel) request(ctx context.Context, diags *diag.Diagnostics) 
 }
 
 func (r *serverCertResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	now := r.data.now()
 	edits := planEdits{}
 	defer edits.write(ctx, &resp.Plan, &resp.Diagnostics)
-	if planCertificate(ctx, r.data.now(), req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
+	if planCertificate(ctx, now, req, resp, edits) == planKeep || resp.Diagnostics.HasError() {
 		return
 	}
 	var m serverCertModel
@@ -119,7 +120,7 @@ func (r *serverCertResource) ModifyPlan(ctx context.Context, req resource.Modify
 			pki.InputDNSNames: path.Root("dns_names"), pki.InputIPAddresses: path.Root("ip_addresses")})
 	}
 	sreq, known := m.request(ctx, &resp.Diagnostics)
-	planLeaf(r.data, &m.leafModel, sreq, known, paths, resp, edits)
+	planLeaf(r.data, now, &m.leafModel, sreq, known, paths, resp, edits)
 }
 
 func (r *serverCertResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
